@@ -1,0 +1,49 @@
+"""The limits a worker runs under, in one place: each with its type, default and help text.
+
+The defaults are far above what a correct submission needs (all five stages of the
+reference solution take about a tenth of a second and a few megabytes), and low enough that
+a class with a few runaway submissions is still graded quickly.
+"""
+
+from dataclasses import dataclass, field, fields
+
+
+def _limit(default, help):
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Limits:
+    test_seconds: float = _limit(2.0, "wall-clock seconds one check may take")
+    load_seconds: float = _limit(10.0, "seconds to run the submission's cells before any check")
+    submission_seconds: float = _limit(30.0, "seconds for the whole submission, all checks together")
+    memory_mb: int = _limit(512, "address space of the process that runs the student's code, in MB")
+    output_bytes: int = _limit(1_000_000, "bytes of printed output kept; the rest is dropped")
+
+    @property
+    def cpu_seconds(self):
+        """A hard CPU-time cap for the worker: a backstop behind the wall-clock limits."""
+        return self.load_seconds + self.submission_seconds
+
+    def for_worker(self):
+        return {"memory_mb": self.memory_mb, "output_bytes": self.output_bytes,
+                "cpu_seconds": self.cpu_seconds}
+
+    def __post_init__(self):
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if not value > 0:
+                raise ValueError(f"limit --{f.name.replace('_', '-')} must be positive, not {value!r}")
+
+
+def add_arguments(parser):
+    """One command-line option per limit, named after the field: --test-seconds and so on."""
+    group = parser.add_argument_group("limits")
+    for f in fields(Limits):
+        group.add_argument(f"--{f.name.replace('_', '-')}", dest=f.name, type=f.type,
+                           default=f.default, metavar=f.type.__name__.upper(),
+                           help=f"{f.metadata['help']} (default {f.default})")
+
+
+def from_arguments(args):
+    return Limits(**{f.name: getattr(args, f.name) for f in fields(Limits)})

@@ -1,0 +1,91 @@
+"""Every sentence the grader says to a student, in one place (the tests import them).
+
+Written for a student: plain words, the lecture's names. A hint names the likely
+misconception, never the hidden inputs or the expected value of a randomized check.
+"""
+
+import signal
+
+# -- when the code could not be run ---------------------------------------------------------
+
+DURING_LOAD = "while running your notebook's cells"
+DURING_REQUEST = "while a check was running"
+TIMEOUT = ("Your code was stopped {during}: it ran for more than {seconds:g} seconds. "
+           "Look for a loop that never ends (for example in backward(), a graph walk "
+           "that never marks a node as visited).")
+PROTOCOL = ("Your code interfered with the grader's connection to it (it wrote to a file "
+            "descriptor it does not own), so its answers could not be read.")
+BUDGET = ("Not run: your submission used up its time ({seconds:g} s for all checks) "
+          "in earlier checks.")
+LOAD_FAILED = "Not graded: {reason}"
+NOT_IMPLEMENTED = ("Not implemented yet: {where} raised NotImplementedError. "
+                   "Write the code where the stub says, then run the checks again.")
+RAISED = "{where} raised {error}"
+MISSING_NAME = ("`{name}` is not defined in your submission, so this check could not run. "
+                "Keep the names from the starter code: Value, Neuron, Layer, MLP, train.")
+NOT_A_CLASS = "`{name}` in your submission is not a class."
+GRADER_BUG = ("The grader itself failed on this check (not your fault); "
+              "your instructor has the details.")
+
+
+def describe_exit(code, during):
+    """A sentence for a worker process that ended without answering."""
+    if code is None:
+        return f"Your code stopped responding {during}."
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        if name == "SIGSEGV":
+            return f"Python crashed {during} (a segmentation fault). Does your code use ctypes or recurse without end?"
+        if name in ("SIGXCPU", "SIGKILL"):
+            return f"Your code was stopped {during}: it used too much processor time or memory."
+        return f"Your code's process was killed by {name} {during}."
+    return (f"Your code ended the Python process {during} (exit status {code}). "
+            "Remove calls to os._exit() or exit() from your code.")
+
+
+# -- what went wrong, and the likely misconception ---------------------------------------------
+
+FORGOT_UPSTREAM = ("The local derivative is right only when the upstream gradient is 1: "
+                   "multiply it by out.grad (the chain rule).")
+OVERWRITES_GRAD = ("A value that already had a gradient lost it: is the gradient assigned "
+                   "with = instead of accumulated with +=?")
+REUSED_NODE = ("A value used twice received only one of its two gradient contributions: "
+               "is the gradient assigned with = instead of accumulated with +=?")
+SWAPPED_MUL = ("For out = a * b, d(out)/d(a) is b and d(out)/d(b) is a: the two look swapped "
+               "(or both use the same operand).")
+TANH_WRONG_INPUT = ("The derivative of tanh is 1 - tanh(x)**2: use the output t = tanh(x), "
+                    "not the input x.")
+NO_SEED = ("After backward() the output's own gradient should be 1.0 (d out / d out = 1): "
+           "seed it before walking the graph.")
+ORDER = ("Gradients reached only part of the graph: call _backward on the nodes in reverse "
+         "topological order, output first, so each node has its full gradient before it "
+         "passes it on.")
+VISITED_TWICE = ("Some gradients came out too large: a node reachable along two paths had its "
+                 "_backward called twice. Mark nodes as visited when building the order.")
+NOT_A_VALUE = "It returned {got} where a Value was expected."
+RELU_NEGATIVE = "relu passes no gradient where its input is negative: its derivative there is 0."
+POW_RULE = "The power rule: d/dx x**k = k * x**(k-1), times out.grad."
+EXP_RULE = "The derivative of exp is exp itself: use out.data, times out.grad."
+REFLECTED = ("Python calls __radd__/__rmul__/__rsub__/__rtruediv__ for `2 + a`, `2 * a`, "
+             "`2 - a`, `2 / a`: mind the order of the operands in the reflected ones.")
+NEURON_OUTPUT = "A neuron computes tanh(w1*x1 + ... + wn*xn + b): check the sum, the bias and the tanh."
+PARAM_ORDER = ("parameters() must list a neuron's weights, then its bias; a layer's neurons in "
+               "order; an MLP's layers in order.")
+LAYER_SINGLE = "A Layer with nout == 1 returns the single Value, not a list of one."
+NO_GRAPH = ("The output is not connected to the parameters: keep everything a Value "
+            "(use Value operations, not float math on .data) so gradients can flow back.")
+TRAIN_NOT_ZEROED = ("The losses match a loop that never sets the gradients back to zero: "
+                    "gradients accumulate across steps, so zero every p.grad before backward().")
+TRAIN_SIGN = ("The losses match a loop that steps up the gradient: the update is "
+              "p.data -= lr * p.grad (minus: against the gradient).")
+TRAIN_NO_BACKWARD = ("The loss never changes: are the gradients computed (loss.backward()) "
+                     "before the update, and is the update applied to p.data?")
+TRAIN_AFTER_UPDATE = ("The losses are shifted by one step: record each step's loss before "
+                      "that step's update (the loss that the gradients were computed from).")
+TRAIN_MEAN = ("The losses match the mean squared error: the loss here is the sum of the "
+              "squared errors, not their mean.")
+TRAIN_LR = "The losses match a different learning rate: use the lr argument."
+TRAIN_RETURNS = "train must return a list with the loss of every step, as plain numbers."

@@ -1,0 +1,96 @@
+"""Results as one typed object: per check, per stage, per submission; with to_json and a report."""
+
+from dataclasses import dataclass, field
+
+from .checks import STAGE_TITLES
+
+
+@dataclass
+class CheckResult:
+    id: str
+    name: str
+    stage: int
+    points: int
+    score: float
+    passed: bool
+    description: str
+    message: str = ""          # what went wrong, for the student (empty when passed)
+    kind: str = ""             # "mistake", "not_implemented", "error", "timeout", "crashed", ...
+    visibility: str = "visible"
+
+    def to_json(self):
+        output = self.description if self.passed else f"{self.description}\n\n{self.message}"
+        return {"name": f"{self.id} {self.name}", "number": self.id, "score": self.score,
+                "max_score": self.points, "status": "passed" if self.passed else "failed",
+                "output": output, "tags": [f"stage{self.stage}"], "visibility": self.visibility}
+
+
+@dataclass
+class SubmissionResult:
+    id: str
+    stages: list
+    checks: list = field(default_factory=list)
+    notes: list = field(default_factory=list)      # loading notes and cell errors, for the student
+    output: str = ""                               # what the code printed, for the instructor
+    execution_time: float = 0.0
+    stage_from_metadata: bool = False
+
+    @property
+    def score(self):
+        return sum(c.score for c in self.checks)
+
+    @property
+    def max_score(self):
+        return sum(c.points for c in self.checks)
+
+    def stage_score(self, stage):
+        return sum(c.score for c in self.checks if c.stage == stage)
+
+    def stage_max(self, stage):
+        return sum(c.points for c in self.checks if c.stage == stage)
+
+    def to_json(self):
+        return {
+            "score": self.score,
+            "execution_time": round(self.execution_time, 3),
+            "output": "\n".join(self.notes),
+            "stdout_visibility": "hidden",
+            "tests": [c.to_json() for c in self.checks],
+        }
+
+    def report(self):
+        """The per-stage report a student reads on stdout."""
+        lines = [f"Submission: {self.id}"]
+        if self.stage_from_metadata:
+            lines.append(f"This is the stage {self.stages[0]} notebook: grading stage {self.stages[0]} only.")
+        for note in self.notes:
+            lines.append(f"Note: {note}")
+        for stage in self.stages:
+            stage_checks = [c for c in self.checks if c.stage == stage]
+            lines.append("")
+            lines.append(f"Stage {stage}: {STAGE_TITLES[stage]}    "
+                         f"{_pts(self.stage_score(stage))} / {self.stage_max(stage)}")
+            if stage_checks and all(c.kind == "not_implemented" for c in stage_checks):
+                lines.append("  Not started yet: every check stopped at a stub that raises "
+                             "NotImplementedError.")
+                continue
+            for c in stage_checks:
+                mark = "PASS" if c.passed else "FAIL"
+                lines.append(f"  {mark}  {c.id}  {c.name}  ({_pts(c.score)}/{c.points})")
+                if not c.passed:
+                    lines.append(_indent(f"Checked: {c.description}"))
+                    lines.append(_indent(c.message))
+        lines.append("")
+        lines.append(f"Total: {_pts(self.score)} / {self.max_score}")
+        return "\n".join(lines)
+
+
+def _pts(x):
+    return str(int(x)) if float(x).is_integer() else f"{x:.1f}"
+
+
+def _indent(text, width=88, prefix="        "):
+    import textwrap
+
+    return "\n".join(textwrap.fill(par, width, initial_indent=prefix, subsequent_indent=prefix)
+                     for par in text.split("\n") if par.strip())

@@ -1,0 +1,150 @@
+"""A submission under grading, as the hidden tests see it.
+
+Tests ask for plain data (`student.graph(...)`, `student.model(...)`, `student.train(...)`)
+and get numbers back, or a `StudentProblem` that already says, for the student, why there
+are none: not implemented yet, an exception with the line it came from, a timeout, a crash.
+A worker that dies is replaced for the next check, so one crash costs only the checks it
+touches.
+"""
+
+import time
+
+from . import messages, units
+from .harness import Workbench, answer
+from .worker import Worker, WorkerProblem
+
+
+class StudentProblem(Exception):
+    """The student's code gave no answer to a check; message is for the student."""
+
+    def __init__(self, message, kind):
+        super().__init__(message)
+        self.message, self.kind = message, kind
+
+
+class Submission:
+    def __init__(self, source, limits):
+        self.source, self.limits = source, limits
+        self.worker = None
+        self.load_info = None        # what running the cells reported, the first time
+        self.load_problem = None     # why the cells could not be run at all
+        self.prepared = None         # (stage, variant) the worker's classes are built for
+        self.spent = 0.0             # seconds used by checks so far
+        self.test_spent = 0.0
+        self.output = ""
+
+    def begin_test(self):
+        self.test_spent = 0.0
+
+    def close(self):
+        if self.worker is not None:
+            self.output = self.output or self.worker.output()
+            self.worker.stop()
+            self.worker = None
+
+    def ensure_loaded(self):
+        """Run the cells in a worker, once, unless that already failed."""
+        if self.source.problem:
+            raise StudentProblem(messages.LOAD_FAILED.format(reason=self.source.problem), "load")
+        if self.load_problem:
+            raise StudentProblem(self.load_problem, "load")
+        if self.worker is not None and self.worker.alive:
+            return
+        if self.worker is not None:
+            self.output = self.output or self.worker.output()
+            self.worker.stop()
+        self.worker = Worker(self.source.cells, self.limits)
+        self.prepared = None
+        try:
+            info = self.worker.start()
+        except WorkerProblem as problem:
+            self.load_problem = messages.LOAD_FAILED.format(reason=problem.message)
+            self.worker = None
+            raise StudentProblem(self.load_problem, "load")
+        if self.load_info is None:
+            self.load_info = info
+
+    def run(self, stage, probe, variant="", **payload):
+        self.ensure_loaded()
+        if self.prepared != (stage, variant):
+            reply = self._request(units.stage_setup(stage, variant))
+            if not reply.get("ok"):
+                raise StudentProblem(reply.get("error", "").partition(": ")[2] or
+                                     messages.MISSING_NAME.format(name="Value"), "missing")
+            self.prepared = (stage, variant)
+        reply = self._request(dict(payload, probe=probe))
+        if reply.get("ok"):
+            return reply["value"]
+        raise student_error(reply)
+
+    def _request(self, payload):
+        left = min(self.limits.test_seconds - self.test_spent,
+                   self.limits.submission_seconds - self.spent)
+        if left <= 0:
+            raise StudentProblem(messages.BUDGET.format(seconds=self.limits.submission_seconds),
+                                 "budget")
+        started = time.monotonic()
+        try:
+            return self.worker.request(payload, left, messages.DURING_REQUEST)
+        except WorkerProblem as problem:
+            self.prepared = None
+            raise StudentProblem(problem.message, problem.kind)
+        finally:
+            used = time.monotonic() - started
+            self.spent += used
+            self.test_spent += used
+
+
+def student_error(reply):
+    step, error = reply.get("step", "running a check"), reply.get("error", "an error")
+    if reply.get("not_implemented"):
+        return StudentProblem(messages.NOT_IMPLEMENTED.format(where=step), "not_implemented")
+    if error.startswith("LookupError: "):
+        return StudentProblem(error.partition(": ")[2], "missing")
+    return StudentProblem(messages.RAISED.format(where=step[0].upper() + step[1:], error=error), "error")
+
+
+class StageView:
+    """What a test of one stage holds: the submission, with that stage's classes."""
+
+    def __init__(self, submission, stage):
+        self.submission, self.stage = submission, stage
+
+    def graph(self, nodes, read, variant="", **run):
+        return self.submission.run(self.stage, "graph", variant, nodes=nodes, read=read, **run)
+
+    def model(self, kind, args, **request):
+        return self.submission.run(self.stage, "model", kind=kind, args=list(args), **request)
+
+    def train(self, **request):
+        return self.submission.run(self.stage, "train", **request)
+
+
+class ReferenceView:
+    """The same questions answered by the reference code, in the judge's own process.
+
+    The reference is trusted code (generated from solutions/); it runs the very probe
+    functions the worker runs, so the expected answers mean exactly what the student's do.
+    """
+
+    def __init__(self):
+        from . import reference
+
+        self.bench = Workbench({})
+        self.bench.names = {name: getattr(reference, name)
+                            for name in ("Value", "Neuron", "Layer", "MLP", "train")}
+
+    def _run(self, probe, **payload):
+        reply = answer(self.bench, dict(payload, probe=probe))
+        if not reply.get("ok"):
+            raise RuntimeError(f"the reference failed: {reply}")
+        return reply["value"]
+
+    def graph(self, nodes, read, variant="", **run):
+        return self._run("graph", nodes=nodes, read=read, **run)
+
+    def model(self, kind, args, **request):
+        return self._run("model", kind=kind, args=list(args), **request)
+
+    def train(self, **request):
+        return self._run("train", **request)

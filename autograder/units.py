@@ -1,0 +1,71 @@
+"""Which piece of the course code belongs to which stage, and the reference for each piece.
+
+"One stage, one charge": a stage's checks run the student's code for that stage on top of
+the reference code of the stages before it, so a mistake costs points only where it lives.
+The reference pieces come from autograder/reference.py (generated from solutions/).
+"""
+
+import ast
+import functools
+import textwrap
+from pathlib import Path
+
+REFERENCE = Path(__file__).with_name("reference.py")
+
+GIVEN = {"Value": ["__init__", "__repr__"]}   # handed to students in every stage
+STAGE_UNITS = {
+    1: {"Value": ["__add__", "__mul__", "tanh"]},
+    2: {"Value": ["backward"]},
+    3: {"Value": ["__radd__", "__rmul__", "__neg__", "__sub__", "__rsub__",
+                  "__truediv__", "__rtruediv__", "__pow__", "exp", "relu"]},
+    4: {"Neuron": ["__init__", "__call__", "parameters"],
+        "Layer": ["__init__", "__call__", "parameters"],
+        "MLP": ["__init__", "__call__", "parameters"]},
+    5: {"train": []},
+}
+STAGE_NAMES = {1: ["Value"], 2: ["Value"], 3: ["Value"],
+               4: ["Neuron", "Layer", "MLP"], 5: ["train"]}
+
+
+@functools.cache
+def reference_methods():
+    """{class name: {method name: source}} read from the reference module, dedented."""
+    text = REFERENCE.read_text()
+    tree = ast.parse(text)
+    methods = {}
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            methods[node.name] = {
+                item.name: textwrap.dedent(ast.get_source_segment(text, item, padded=True))
+                for item in node.body if isinstance(item, ast.FunctionDef)}
+    return methods
+
+
+def _methods(cls, stages):
+    ref = reference_methods()[cls]
+    names = list(GIVEN.get(cls, [])) if 0 in stages else []
+    for stage in stages:
+        names += STAGE_UNITS.get(stage, {}).get(cls, [])
+    return [ref[name] for name in names]
+
+
+def stage_setup(stage, variant=""):
+    """The worker request that builds the classes a stage's checks run on.
+
+    Stages 1-3 grade methods of Value: the student's class, with the reference methods of
+    the earlier stages laid over it. Stage 4 grades Neuron/Layer/MLP on the reference Value;
+    stage 5 grades train on the reference Value and MLP. The variant "own_add_mul" keeps
+    the student's __add__ and __mul__ in stage 3, to check that they accept plain numbers.
+    """
+    if stage in (1, 2, 3):
+        earlier = list(range(1, stage))
+        if variant == "own_add_mul":
+            earlier = [s for s in earlier if s != 1]
+        classes = [{"name": "Value", "student_base": True, "methods": _methods("Value", earlier)}]
+        return {"probe": "prepare", "classes": classes, "student_names": []}
+    value = {"name": "Value", "student_base": False, "methods": _methods("Value", [0, 1, 2, 3])}
+    if stage == 4:
+        return {"probe": "prepare", "classes": [value], "student_names": STAGE_NAMES[4]}
+    nn = [{"name": cls, "student_base": False, "methods": _methods(cls, [4])}
+          for cls in ("Neuron", "Layer", "MLP")]
+    return {"probe": "prepare", "classes": [value, *nn], "student_names": STAGE_NAMES[5]}

@@ -1,0 +1,163 @@
+"""The judge's side of a worker: start it, talk to it, stop it, whatever the student's code does.
+
+The worker (harness.py) runs in its own session, in a fresh temporary folder, with no
+site-packages. Answers come back on a private pipe as JSON lines; what the student prints
+goes to a capped file. Each request has a wall-clock deadline; past it, or when the process
+dies, the whole process group is killed and the judge gets a `WorkerProblem` that says what
+happened in plain words.
+"""
+
+import json
+import os
+import selectors
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from . import messages
+
+HARNESS = Path(__file__).with_name("harness.py")
+MAX_REPLY_BYTES = 2_000_000
+
+
+class WorkerProblem(Exception):
+    """The worker did not answer: kind is "timeout", "crashed" or "protocol"."""
+
+    def __init__(self, kind, message):
+        super().__init__(message)
+        self.kind, self.message = kind, message
+
+
+class Worker:
+    def __init__(self, cells, limits, python=sys.executable):
+        self.cells, self.limits, self.python = cells, limits, python
+        self.proc = None
+        self.folder = None
+        self._buffer = b""
+        self._next_id = 0
+
+    # -- life cycle ------------------------------------------------------------------------
+
+    def start(self):
+        """Run the submission's cells; returns {"cell_errors": [...], "defined": [...]}."""
+        self.folder = Path(tempfile.mkdtemp(prefix="micrograd-worker-"))
+        read_end, write_end = os.pipe()
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(self.folder), "LANG": "C.UTF-8",
+               "TMPDIR": str(self.folder)}
+        try:
+            self.proc = subprocess.Popen(
+                [self.python, "-I", "-S", "-X", "utf8", str(HARNESS), str(write_end)],
+                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                pass_fds=(write_end,), cwd=self.folder, env=env, start_new_session=True)
+        finally:
+            os.close(write_end)
+        self._reply_fd = read_end
+        os.set_blocking(read_end, False)
+        init = {"limits": self.limits.for_worker(), "cells": self.cells}
+        self._write(init)
+        reply = self._read(self.limits.load_seconds, during=messages.DURING_LOAD)
+        if not reply.get("loaded"):
+            self.stop()
+            raise WorkerProblem("protocol", messages.PROTOCOL)
+        return reply
+
+    def stop(self):
+        """Kill the worker and everything it started in its session; remove its folder."""
+        if self.proc is not None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+            for stream in (self.proc.stdin,):
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+            try:
+                os.close(self._reply_fd)
+            except OSError:
+                pass
+            self.proc = None
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
+
+    @property
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def output(self, limit=4000):
+        """The first bytes the student's code printed, for the instructor's eyes."""
+        if self.folder is None:
+            return ""
+        try:
+            with open(self.folder / "output.txt", "rb") as f:
+                return f.read(limit).decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    # -- requests ---------------------------------------------------------------------------
+
+    def request(self, payload, seconds, during):
+        self._next_id += 1
+        payload = dict(payload, id=self._next_id)
+        self._write(payload)
+        while True:
+            reply = self._read(seconds, during)
+            if reply.get("id") == self._next_id:
+                return reply
+            # anything else on the pipe is not an answer to this request: ignore it
+
+    def _write(self, message):
+        try:
+            self.proc.stdin.write((json.dumps(message) + "\n").encode())
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError, ValueError):
+            raise self._died(messages.DURING_REQUEST)
+
+    def _read(self, seconds, during):
+        deadline = time.monotonic() + seconds
+        with selectors.DefaultSelector() as sel:
+            sel.register(self._reply_fd, selectors.EVENT_READ)
+            while b"\n" not in self._buffer:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    self.stop()
+                    raise WorkerProblem("timeout", messages.TIMEOUT.format(during=during, seconds=seconds))
+                if not sel.select(timeout=left):
+                    continue
+                try:
+                    chunk = os.read(self._reply_fd, 65536)
+                except BlockingIOError:
+                    continue
+                if not chunk:
+                    raise self._died(during)
+                self._buffer += chunk
+                if len(self._buffer) > MAX_REPLY_BYTES:
+                    self.stop()
+                    raise WorkerProblem("protocol", messages.PROTOCOL)
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        try:
+            reply = json.loads(line)
+        except ValueError:
+            return {}
+        return reply if isinstance(reply, dict) else {}
+
+    def _died(self, during):
+        """The process ended: say how, then clean up after it."""
+        code = None
+        if self.proc is not None:
+            try:
+                code = self.proc.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                code = None
+        self.stop()
+        return WorkerProblem("crashed", messages.describe_exit(code, during))
