@@ -2,7 +2,9 @@
 
 import argparse
 import json
+import os
 import sys
+import time
 from pathlib import Path
 
 from . import limits as limits_module
@@ -19,8 +21,62 @@ def build_parser():
                    help="grade only stage N (repeat for several); default: the notebook's own "
                         "stage, or all five")
     g.add_argument("--seed", type=int, help="seed of the randomized checks (default: fresh each run)")
+    g.add_argument("--out", metavar="OUTDIR",
+                   help="grade every entry of the folder SUBMISSION; write OUTDIR/<id>/results.json, "
+                        "OUTDIR/<id>/feedback.md, OUTDIR/gradebook.csv and OUTDIR/report.html")
+    g.add_argument("--jobs", type=int, metavar="N", help="submissions graded at once (default: "
+                                                         "the number of cores)")
+    g.add_argument("--regrade", action="store_true",
+                   help="with --out: grade every submission again, also the unchanged ones")
     limits_module.add_arguments(g)
+    s = commands.add_parser("_serve", help=argparse.SUPPRESS)  # a judge process of a batch
+    s.add_argument("--fd", type=int, required=True)
+    s.add_argument("--seed", type=int, required=True)
+    s.add_argument("--stage", type=int, action="append")
+    limits_module.add_arguments(s)
     return parser
+
+
+def serve(args, limits):
+    """Grade the submissions named on stdin, one JSON record per line on --fd."""
+    import traceback
+
+    from .grade import grade
+
+    out = os.fdopen(args.fd, "w", buffering=1)
+    for line in sys.stdin:
+        task = json.loads(line)
+        try:
+            record = grade(task["path"], stages=args.stage, limits=limits, seed=args.seed).to_record()
+        except Exception:
+            traceback.print_exc()
+            record = {"error": "grader failed", "id": task["id"]}
+        record["id"] = task["id"]
+        out.write(json.dumps(record) + "\n")
+    return 0
+
+
+def grade_many(args, limits):
+    from .batch import gradebook_table, grade_folder
+
+    if args.json:
+        print("--json is for one submission; with --out every submission gets "
+              "OUTDIR/<id>/results.json", file=sys.stderr)
+        return 2
+    if not Path(args.submission).is_dir():
+        print(f"--out needs a folder of submissions; {args.submission} is not a folder", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    results, graded = grade_folder(args.submission, args.out, jobs=args.jobs, limits=limits,
+                                   stages=args.stage, seed=args.seed, regrade=args.regrade)
+    seconds = time.monotonic() - started
+    print(gradebook_table(results))
+    print()
+    print(f"Graded {graded} submission(s) in {seconds:.1f} s"
+          + (f"; {len(results) - graded} unchanged since the last run were not graded again." if len(results) > graded else "."))
+    print(f"Feedback for each student: {args.out}/<id>/feedback.md")
+    print(f"Gradebook: {args.out}/gradebook.csv    Class report: {args.out}/report.html")
+    return 0
 
 
 def main(argv=None):
@@ -30,6 +86,10 @@ def main(argv=None):
         limits = limits_module.from_arguments(args)
     except ValueError as exc:
         parser.error(str(exc))
+    if args.command == "_serve":
+        return serve(args, limits)
+    if args.out:
+        return grade_many(args, limits)
     from .grade import GraderError, grade
 
     try:

@@ -8,6 +8,7 @@ class Mistake(AssertionError):
 
     def __init__(self, what, hint=None):
         super().__init__(what)
+        self.hint = hint or ""
         self.message = what if not hint else f"{what} {hint}"
 
 

@@ -63,11 +63,11 @@ class GradingPlugin:
             return
         if report.when == "teardown" and (report.passed or check.id in self.results):
             return
-        passed, message, kind = report.passed, "", ""
+        passed, message, kind, hint = report.passed, "", "", ""
         if call.excinfo is not None:
             exc = call.excinfo.value
             if isinstance(exc, Mistake):
-                message, kind = exc.message, "mistake"
+                message, kind, hint = exc.message, "mistake", messages.hint_name(exc.hint)
             elif isinstance(exc, StudentProblem):
                 message, kind = exc.message, exc.kind
             else:
@@ -76,4 +76,4 @@ class GradingPlugin:
         self.results[check.id] = CheckResult(
             id=check.id, name=check.name, stage=check.stage, points=check.points,
             score=check.points if passed else 0, passed=passed, description=check.description,
-            message=message, kind=kind, visibility=check.visibility)
+            message=message, kind=kind, hint=hint, visibility=check.visibility)

@@ -1,6 +1,6 @@
 """Results as one typed object: per check, per stage, per submission; with to_json and a report."""
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 from .checks import STAGE_TITLES
 
@@ -16,6 +16,7 @@ class CheckResult:
     description: str
     message: str = ""          # what went wrong, for the student (empty when passed)
     kind: str = ""             # "mistake", "not_implemented", "error", "timeout", "crashed", ...
+    hint: str = ""             # name of the misconception hint in messages.py, if one matched
     visibility: str = "visible"
 
     def to_json(self):
@@ -57,6 +58,24 @@ class SubmissionResult:
             "stdout_visibility": "hidden",
             "tests": [c.to_json() for c in self.checks],
         }
+
+    def to_record(self):
+        """Everything, for the batch grader's files and the class report."""
+        record = asdict(self)
+        record["score"], record["max_score"] = self.score, self.max_score
+        return record
+
+    @classmethod
+    def from_record(cls, record):
+        known = {f.name for f in fields(cls)}
+        result = cls(**{k: v for k, v in record.items() if k in known and k != "checks"})
+        result.checks = [CheckResult(**c) for c in record.get("checks", [])]
+        return result
+
+    @property
+    def problem_kinds(self):
+        """How the code misbehaved, if it did: timeouts, crashes, a load that failed."""
+        return sorted({c.kind for c in self.checks if c.kind in ("timeout", "crashed", "load", "protocol", "budget")})
 
     def report(self):
         """The per-stage report a student reads on stdout."""

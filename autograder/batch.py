@@ -1,0 +1,296 @@
+"""Grade a folder of submissions in parallel: results, feedback, gradebook, class report.
+
+    python -m autograder grade FOLDER --out OUTDIR [--jobs N] [--regrade]
+
+A supervisor (this process) keeps N judge processes busy (`python -m autograder _serve`),
+each grading one submission at a time in its own worker. Nothing of a student's runs in the
+supervisor or in a judge; but a hostile submission can still signal the judge that started
+its worker, so a judge that dies or stops answering costs only the submission it was
+grading: that one gets a zero with an explanation and a fresh judge takes over.
+"""
+
+import csv
+import hashlib
+import json
+import os
+import secrets
+import selectors
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from . import feedback
+from .checks import STAGE_TITLES
+from .limits import Limits
+from .loader import MAX_FILE_BYTES, submission_id
+from .results import CheckResult, SubmissionResult
+
+SKIP = {"__MACOSX", "__pycache__", ".ipynb_checkpoints"}
+CACHE = ".grading-cache.json"
+JUDGE_KILLED = ("The grader process handling this submission was killed while it ran "
+                "(the code signalled or stopped its parent process). Nothing was graded.")
+GRADER_FAILED = ("The grader failed on this submission (a bug in the grader, not in the "
+                 "submission); the details are in grader.log. Nothing was graded.")
+JUDGE_STUCK = ("The grader process handling this submission stopped answering, so it was "
+               "stopped. Nothing was graded.")
+
+
+# -- what is a submission in FOLDER -----------------------------------------------------------
+
+def discover(folder, out=None):
+    """[(id, path)]: every entry of FOLDER; nbgrader's submitted/<student>/<assignment>/ too."""
+    folder = Path(folder)
+    out = Path(out).resolve() if out else None
+    found = []
+    for entry in sorted(folder.iterdir()):
+        if entry.name.startswith(".") or entry.name in SKIP or entry.resolve() == out:
+            continue
+        if entry.is_dir() and _is_nbgrader_student(entry):
+            for assignment in sorted(p for p in entry.iterdir() if p.is_dir() and p.name not in SKIP
+                                     and not p.name.startswith(".")):
+                found.append((f"{entry.name}/{assignment.name}", assignment))
+        elif entry.is_dir() or entry.suffix.lower() in (".py", ".ipynb", ".zip"):
+            found.append((submission_id(entry), entry))
+    return found
+
+
+def _is_nbgrader_student(folder):
+    """A student's folder in nbgrader's layout holds assignment folders, not code files."""
+    children = [p for p in folder.iterdir() if not p.name.startswith(".") and p.name not in SKIP]
+    return bool(children) and all(p.is_dir() for p in children) and any(
+        q.suffix == ".ipynb" for p in children for q in p.iterdir())
+
+
+def content_digest(path):
+    """A hash of what a submission holds, so an unchanged one is not graded again."""
+    h = hashlib.sha256()
+    path = Path(path)
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for p in files:
+        h.update(str(p.relative_to(path) if path.is_dir() else p.name).encode())
+        size = p.stat().st_size
+        h.update(str(size).encode())
+        if size <= MAX_FILE_BYTES:
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def grader_fingerprint(limits, stages):
+    """Results stay valid while the grader, its limits and the stage choice stay the same."""
+    h = hashlib.sha256(json.dumps([limits.__dict__, stages]).encode())
+    here = Path(__file__).parent
+    for p in sorted(here.rglob("*.py")):
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+# -- the judges -------------------------------------------------------------------------------
+
+class Judge:
+    """One `python -m autograder _serve` process and the submission it is grading."""
+
+    def __init__(self, limits, seed, log):
+        read_end, write_end = os.pipe()
+        args = [sys.executable, "-m", "autograder", "_serve", "--fd", str(write_end), "--seed", str(seed)]
+        for name, value in limits.__dict__.items():
+            args += [f"--{name.replace('_', '-')}", str(value)]
+        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=log, stderr=log,
+                                     pass_fds=(write_end,), start_new_session=True)
+        os.close(write_end)
+        self.fd, self.buffer, self.task, self.deadline = read_end, b"", None, None
+
+    def give(self, task, seconds):
+        self.task, self.deadline = task, time.monotonic() + seconds
+        try:
+            self.proc.stdin.write((json.dumps({"id": task[0], "path": str(task[1])}) + "\n").encode())
+            self.proc.stdin.flush()
+            return True
+        except (BrokenPipeError, OSError):
+            return False
+
+    def read(self):
+        """Complete result lines so far, or None when the judge has died."""
+        try:
+            chunk = os.read(self.fd, 1 << 20)
+        except BlockingIOError:
+            return []
+        if not chunk:
+            return None
+        self.buffer += chunk
+        *lines, self.buffer = self.buffer.split(b"\n")
+        return [json.loads(line) for line in lines if line.strip()]
+
+    def kill(self):
+        try:
+            os.killpg(self.proc.pid, 9)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.proc.wait()
+        for closer in (self.proc.stdin.close, lambda: os.close(self.fd)):
+            try:
+                closer()
+            except OSError:
+                pass
+
+
+def _failed_record(task, message, stages, kind="crashed"):
+    """A zero for every check of the stages it would have been graded on, with the reason."""
+    from .checks import TABLE
+    from .grade import choose_stages
+    from .loader import load_submission
+
+    chosen, _ = choose_stages(load_submission(task[1]), stages)
+    result = SubmissionResult(id=task[0], stages=chosen, notes=[message])
+    result.checks = [CheckResult(id=c.id, name=c.name, stage=c.stage, points=c.points, score=0,
+                                 passed=False, description=c.description, message=message,
+                                 kind=kind, visibility=c.visibility)
+                     for c in TABLE if c.stage in result.stages]
+    return result.to_record()
+
+
+def run_judges(tasks, jobs, limits, seed, stages, log, on_result):
+    """Keep `jobs` judges busy until every task has a record; call on_result(task, record)."""
+    queue = list(tasks)
+    judges, sel = [], selectors.DefaultSelector()
+    # a judge gets the submission's own limits, plus room to start and to load the suite
+    allowance = limits.load_seconds + limits.submission_seconds + 30
+
+    def start_judge():
+        judge = Judge(limits, seed, log)
+        os.set_blocking(judge.fd, False)
+        sel.register(judge.fd, selectors.EVENT_READ, judge)
+        judges.append(judge)
+        return judge
+
+    def retire(judge):
+        sel.unregister(judge.fd)
+        judges.remove(judge)
+        judge.kill()
+
+    def feed(judge):
+        while queue:
+            task = queue.pop(0)
+            if judge.give(task, allowance):
+                return
+            on_result(task, _failed_record(task, JUDGE_KILLED, stages))
+            retire(judge)
+            judge = start_judge()
+        judge.task = None
+
+    for _ in range(min(jobs, len(queue))):
+        feed(start_judge())
+    while any(j.task for j in judges):
+        for key, _ in sel.select(timeout=0.5):
+            judge = key.data
+            lines = judge.read()
+            if lines is None:  # the judge died: its submission killed it
+                task = judge.task
+                retire(judge)
+                if task:
+                    on_result(task, _failed_record(task, JUDGE_KILLED, stages))
+                if queue:
+                    feed(start_judge())
+                continue
+            for record in lines:
+                on_result(judge.task, record)
+                feed(judge)
+        now = time.monotonic()
+        for judge in [j for j in judges if j.task and now > j.deadline]:
+            task = judge.task
+            retire(judge)
+            on_result(task, _failed_record(task, JUDGE_STUCK, stages))
+            if queue:
+                feed(start_judge())
+    for judge in list(judges):
+        retire(judge)
+
+
+# -- the command ------------------------------------------------------------------------------
+
+def grade_folder(folder, out, jobs=None, limits=None, stages=None, seed=None, regrade=False,
+                 progress=True):
+    limits = limits or Limits()
+    seed = seed if seed is not None else secrets.randbits(32)
+    jobs = jobs or os.cpu_count() or 1
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    entries = discover(folder, out)
+    fingerprint = grader_fingerprint(limits, stages)
+    cache = _read_cache(out, fingerprint) if not regrade else {}
+    records, todo = {}, []
+    for sid, path in entries:
+        digest = content_digest(path)
+        cached = cache.get(sid)
+        if cached and cached["digest"] == digest and (out / sid / "results.json").exists():
+            records[sid] = cached["record"]
+        else:
+            todo.append((sid, path, digest))
+
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(todo), unit="submission", desc="grading", file=sys.stderr,
+               disable=not progress or not todo, dynamic_ncols=True)
+    digests = {sid: d for sid, _, d in todo}
+
+    def on_result(task, record):
+        if "checks" not in record:
+            record = _failed_record(task, GRADER_FAILED, stages, "grader_error")
+        record["id"] = task[0]
+        records[task[0]] = record
+        write_submission(out, SubmissionResult.from_record(record))
+        cache[task[0]] = {"digest": digests[task[0]], "record": record}
+        bar.update(1)
+
+    with open(out / "grader.log", "ab") as log:
+        run_judges([(sid, path) for sid, path, _ in todo], jobs, limits, seed, stages, log, on_result)
+    bar.close()
+    _write_cache(out, fingerprint, {sid: cache[sid] for sid, _ in entries if sid in cache})
+    ordered = [SubmissionResult.from_record(records[sid]) for sid, _ in entries if sid in records]
+    write_gradebook(out / "gradebook.csv", ordered)
+    from . import report
+
+    report.write_report(out / "report.html", ordered)
+    return ordered, len(todo)
+
+
+def write_submission(out, result):
+    folder = out / result.id
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "results.json").write_text(json.dumps(result.to_json(), indent=2) + "\n")
+    (folder / "feedback.md").write_text(feedback.markdown(result))
+
+
+def write_gradebook(path, results):
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["id"] + [f"stage{s}" for s in STAGE_TITLES] + ["total", "max"])
+        for r in results:
+            cells = [_num(r.stage_score(s)) if s in r.stages else "" for s in STAGE_TITLES]
+            writer.writerow([r.id, *cells, _num(r.score), _num(r.max_score)])
+
+
+def _num(x):
+    return int(x) if float(x).is_integer() else round(x, 2)
+
+
+def _read_cache(out, fingerprint):
+    try:
+        data = json.loads((out / CACHE).read_text())
+    except (OSError, ValueError):
+        return {}
+    return data.get("entries", {}) if data.get("grader") == fingerprint else {}
+
+
+def _write_cache(out, fingerprint, entries):
+    (out / CACHE).write_text(json.dumps({"grader": fingerprint, "entries": entries}))
+
+
+def gradebook_table(results):
+    """The gradebook as aligned text, for the terminal."""
+    header = ["id"] + [f"stage{s}" for s in STAGE_TITLES] + ["total"]
+    rows = [[r.id] + [str(_num(r.stage_score(s))) if s in r.stages else "-" for s in STAGE_TITLES]
+            + [f"{_num(r.score)}/{_num(r.max_score)}"] for r in results]
+    widths = [max(len(row[i]) for row in [header] + rows) for i in range(len(header))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()
+                     for row in [header] + rows)
