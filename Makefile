@@ -4,7 +4,11 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup assignments lab test clean
+.PHONY: setup assignments lab test clean demo grade check
+
+# grade this folder with `make grade SUBMISSIONS=path/to/folder` (or one file)
+SUBMISSIONS ?=
+OUT ?= grades/$(notdir $(abspath $(SUBMISSIONS)))
 
 setup: $(STAMP)
 	@command -v dot >/dev/null 2>&1 || { \
@@ -32,6 +36,24 @@ lab: setup
 
 test: setup
 	$(PY) -m pytest -n 2 -q
+
+# The main job: grade the bundled example class, print the gradebook, say where the
+# feedback files and the class report are.
+demo: setup
+	$(PY) -m autograder grade examples/class --out grades/demo
+
+grade: setup
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=path/to/folder-or-file"; exit 2; }
+	@if [ -d "$(SUBMISSIONS)" ]; then \
+	  $(PY) -m autograder grade "$(SUBMISSIONS)" --out "$(OUT)"; \
+	else \
+	  $(PY) -m autograder grade "$(SUBMISSIONS)"; \
+	fi
+
+# A learner's self-check of one stage notebook: `make check NB=assignments/stage1_local_derivatives.ipynb`
+check: setup
+	@test -n "$(NB)" || { echo "usage: make check NB=path/to/stageN_notebook.ipynb"; exit 2; }
+	$(PY) -m autograder check "$(NB)"
 
 clean:
 	rm -rf $(VENV) .pytest_cache build dist *.egg-info

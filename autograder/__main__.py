@@ -29,6 +29,10 @@ def build_parser():
     g.add_argument("--regrade", action="store_true",
                    help="with --out: grade every submission again, also the unchanged ones")
     limits_module.add_arguments(g)
+    c = commands.add_parser("check", help="a learner's self-check: grade your own stage notebook")
+    c.add_argument("notebook", help="your saved stage notebook (or a .py)")
+    c.add_argument("--stage", type=int, choices=range(1, 6), metavar="N",
+                   help="the stage to check (default: the notebook's own stage)")
     s = commands.add_parser("_serve", help=argparse.SUPPRESS)  # a judge process of a batch
     s.add_argument("--fd", type=int, required=True)
     s.add_argument("--seed", type=int, required=True)
@@ -83,11 +87,16 @@ def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        limits = limits_module.from_arguments(args)
+        limits = limits_module.from_arguments(args) if hasattr(args, "test_seconds") else None
     except ValueError as exc:
         parser.error(str(exc))
     if args.command == "_serve":
         return serve(args, limits)
+    if args.command == "check":
+        from .selfcheck import check
+
+        check(args.notebook, args.stage)
+        return 0
     if args.out:
         return grade_many(args, limits)
     from .grade import GraderError, grade

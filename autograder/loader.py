@@ -151,14 +151,29 @@ def _load_bytes(name, data, source):
 
 
 def _load_notebook(name, text, source):
-    import nbformat
-
     source.kind = "ipynb"
     try:
-        nb = nbformat.reads(text, as_version=4)
-    except Exception as exc:  # nbformat raises many kinds for many kinds of broken JSON
-        detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-        source.problem = f"{name} is not a readable notebook: {detail}"
+        nb = json.loads(text)
+    except ValueError as exc:
+        source.problem = f"{name} is not a readable notebook: its JSON is broken ({exc})."
+        return
+    if not isinstance(nb, dict) or not ("cells" in nb or "worksheets" in nb):
+        source.problem = f"{name} is not a Jupyter notebook (no cells in it)."
+        return
+    if nb.get("nbformat") != 4:
+        # nbformat 4 is plain JSON and read as such (importing nbformat costs over a second);
+        # any other version goes through nbformat's own converter.
+        try:
+            import nbformat
+
+            nb = nbformat.reads(text, as_version=4)
+        except Exception as exc:  # nbformat raises many kinds for many kinds of broken files
+            detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+            source.problem = (f"{name} is a notebook of format {nb.get('nbformat')!r} that could "
+                              f"not be converted ({detail}): save it again with a recent Jupyter.")
+            return
+    if not isinstance(nb.get("cells"), list) or not isinstance(nb.get("metadata", {}), dict):
+        source.problem = f"{name} is not a readable notebook: its cells are not a list."
         return
     meta = nb.get("metadata", {}).get("micrograd_course", {})
     stage = meta.get("stage") if isinstance(meta, dict) else None
@@ -166,14 +181,15 @@ def _load_notebook(name, text, source):
         source.stage = stage
     skipped_demo = 0
     for index, cell in enumerate(nb.get("cells", []), start=1):
-        if cell.get("cell_type") != "code":
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
-        tags = cell.get("metadata", {}).get("tags", [])
+        meta = cell.get("metadata", {})
+        tags = meta.get("tags", []) if isinstance(meta, dict) else []
         if isinstance(tags, list) and DEMO_TAG in tags:
             skipped_demo += 1
             continue
         text = cell.get("source", "")
-        if isinstance(text, list):
+        if isinstance(text, list) and all(isinstance(line, str) for line in text):
             text = "".join(text)
         if not isinstance(text, str):
             continue
