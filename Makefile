@@ -19,6 +19,14 @@ setup: $(STAMP)
 	    echo "Graphviz's 'dot' program is missing: the graph pictures need it."; \
 	    echo "Install it with:  sudo apt-get install graphviz   (macOS: brew install graphviz)"; \
 	  fi; }
+	@command -v bwrap >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing bubblewrap (the grader's strongest sandbox for students' code)..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; \
+	  else \
+	    echo "Note: bubblewrap is not installed; the grader will use a weaker sandbox."; \
+	    echo "Install it with:  sudo apt-get install bubblewrap"; \
+	  fi; }
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

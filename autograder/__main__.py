@@ -26,6 +26,9 @@ def build_parser():
                         "OUTDIR/<id>/feedback.md, OUTDIR/gradebook.csv and OUTDIR/report.html")
     g.add_argument("--jobs", type=int, metavar="N", help="submissions graded at once (default: "
                                                          "the number of cores)")
+    g.add_argument("--sandbox", default="auto", metavar="LEVEL",
+                   help="how to confine the students' code: auto (the strongest this machine "
+                        "offers), strict (bubblewrap or fail), bubblewrap, separate-user, limits")
     g.add_argument("--regrade", action="store_true",
                    help="with --out: grade every submission again, also the unchanged ones")
     limits_module.add_arguments(g)
@@ -37,6 +40,7 @@ def build_parser():
     s.add_argument("--fd", type=int, required=True)
     s.add_argument("--seed", type=int, required=True)
     s.add_argument("--stage", type=int, action="append")
+    s.add_argument("--sandbox", required=True)
     limits_module.add_arguments(s)
     return parser
 
@@ -51,7 +55,8 @@ def serve(args, limits):
     for line in sys.stdin:
         task = json.loads(line)
         try:
-            record = grade(task["path"], stages=args.stage, limits=limits, seed=args.seed).to_record()
+            record = grade(task["path"], stages=args.stage, limits=limits, seed=args.seed,
+                           level=args.sandbox).to_record()
         except Exception:
             traceback.print_exc()
             record = {"error": "grader failed", "id": task["id"]}
@@ -72,7 +77,8 @@ def grade_many(args, limits):
         return 2
     started = time.monotonic()
     results, graded = grade_folder(args.submission, args.out, jobs=args.jobs, limits=limits,
-                                   stages=args.stage, seed=args.seed, regrade=args.regrade)
+                                   stages=args.stage, seed=args.seed, regrade=args.regrade,
+                                   level=args.sandbox)
     seconds = time.monotonic() - started
     print(gradebook_table(results))
     print()
@@ -80,6 +86,7 @@ def grade_many(args, limits):
           + (f"; {len(results) - graded} unchanged since the last run were not graded again." if len(results) > graded else "."))
     print(f"Feedback for each student: {args.out}/<id>/feedback.md")
     print(f"Gradebook: {args.out}/gradebook.csv    Class report: {args.out}/report.html")
+    print(f"Students' code ran in the {args.sandbox} sandbox.")
     return 0
 
 
@@ -92,6 +99,13 @@ def main(argv=None):
         parser.error(str(exc))
     if args.command == "_serve":
         return serve(args, limits)
+    from .sandbox import SandboxUnavailable, choose
+
+    try:
+        args.sandbox = choose(getattr(args, "sandbox", "auto"))
+    except SandboxUnavailable as exc:
+        print(f"Not grading: {exc}.", file=sys.stderr)
+        return 1
     if args.command == "check":
         from .selfcheck import check
 
@@ -102,7 +116,8 @@ def main(argv=None):
     from .grade import GraderError, grade
 
     try:
-        result = grade(args.submission, stages=args.stage, limits=limits, seed=args.seed)
+        result = grade(args.submission, stages=args.stage, limits=limits, seed=args.seed,
+                       level=args.sandbox)
     except GraderError as exc:
         print(f"The grader failed (this is a bug in the grader, not in the submission):\n{exc}",
               file=sys.stderr)

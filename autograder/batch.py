@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import feedback
+from . import feedback, sandbox
 from .checks import STAGE_TITLES
 from .limits import Limits
 from .loader import MAX_FILE_BYTES, submission_id
@@ -90,9 +90,12 @@ def grader_fingerprint(limits, stages):
 class Judge:
     """One `python -m autograder _serve` process and the submission it is grading."""
 
-    def __init__(self, limits, seed, log):
+    def __init__(self, limits, seed, stages, level, log):
         read_end, write_end = os.pipe()
-        args = [sys.executable, "-m", "autograder", "_serve", "--fd", str(write_end), "--seed", str(seed)]
+        args = [sys.executable, "-m", "autograder", "_serve", "--fd", str(write_end),
+                "--seed", str(seed), "--sandbox", level]
+        for stage in stages or []:
+            args += ["--stage", str(stage)]
         for name, value in limits.__dict__.items():
             args += [f"--{name.replace('_', '-')}", str(value)]
         self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=log, stderr=log,
@@ -149,7 +152,7 @@ def _failed_record(task, message, stages, kind="crashed"):
     return result.to_record()
 
 
-def run_judges(tasks, jobs, limits, seed, stages, log, on_result):
+def run_judges(tasks, jobs, limits, seed, stages, level, log, on_result):
     """Keep `jobs` judges busy until every task has a record; call on_result(task, record)."""
     queue = list(tasks)
     judges, sel = [], selectors.DefaultSelector()
@@ -157,7 +160,7 @@ def run_judges(tasks, jobs, limits, seed, stages, log, on_result):
     allowance = limits.load_seconds + limits.submission_seconds + 30
 
     def start_judge():
-        judge = Judge(limits, seed, log)
+        judge = Judge(limits, seed, stages, level, log)
         os.set_blocking(judge.fd, False)
         sel.register(judge.fd, selectors.EVENT_READ, judge)
         judges.append(judge)
@@ -209,14 +212,15 @@ def run_judges(tasks, jobs, limits, seed, stages, log, on_result):
 # -- the command ------------------------------------------------------------------------------
 
 def grade_folder(folder, out, jobs=None, limits=None, stages=None, seed=None, regrade=False,
-                 progress=True):
+                 progress=True, level=None):
     limits = limits or Limits()
     seed = seed if seed is not None else secrets.randbits(32)
     jobs = jobs or os.cpu_count() or 1
+    level = level or sandbox.choose("auto")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     entries = discover(folder, out)
-    fingerprint = grader_fingerprint(limits, stages)
+    fingerprint = grader_fingerprint(limits, [stages, level])
     cache = _read_cache(out, fingerprint) if not regrade else {}
     records, todo = {}, []
     for sid, path in entries:
@@ -243,7 +247,8 @@ def grade_folder(folder, out, jobs=None, limits=None, stages=None, seed=None, re
         bar.update(1)
 
     with open(out / "grader.log", "ab") as log:
-        run_judges([(sid, path) for sid, path, _ in todo], jobs, limits, seed, stages, log, on_result)
+        run_judges([(sid, path) for sid, path, _ in todo], jobs, limits, seed, stages, level, log,
+                   on_result)
     bar.close()
     _write_cache(out, fingerprint, {sid: cache[sid] for sid, _ in entries if sid in cache})
     ordered = [SubmissionResult.from_record(records[sid]) for sid, _ in entries if sid in records]

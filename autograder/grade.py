@@ -5,6 +5,7 @@ import secrets
 import time
 from pathlib import Path
 
+from . import sandbox
 from .checks import TABLE
 from .limits import Limits
 from .loader import load_submission
@@ -29,15 +30,18 @@ def choose_stages(source, stages):
     return list(ALL_STAGES), False
 
 
-def grade(path, stages=None, limits=None, seed=None):
+def grade(path, stages=None, limits=None, seed=None, level=None):
+    """Grade one submission. level: the sandbox level (default: the strongest available)."""
     started = time.monotonic()
     limits = limits or Limits()
+    level = level or sandbox.choose("auto")
     seed = seed if seed is not None else secrets.randbits(32)
     source = load_submission(path)
     stages, from_metadata = choose_stages(source, stages)
-    result = SubmissionResult(id=source.id, stages=stages, stage_from_metadata=from_metadata)
+    result = SubmissionResult(id=source.id, stages=stages, stage_from_metadata=from_metadata,
+                              sandbox=level)
     result.notes.extend(source.notes)
-    submission = Submission(source, limits)
+    submission = Submission(source, limits, level)
     if source.problem:
         result.notes.insert(0, source.problem)
         result.checks = [_not_graded(c, source.problem) for c in TABLE if c.stage in stages]

@@ -35,6 +35,7 @@ class SubmissionResult:
     output: str = ""                               # what the code printed, for the instructor
     execution_time: float = 0.0
     stage_from_metadata: bool = False
+    sandbox: str = ""                              # how the code was confined
 
     @property
     def score(self):
@@ -56,6 +57,7 @@ class SubmissionResult:
             "execution_time": round(self.execution_time, 3),
             "output": "\n".join(self.notes),
             "stdout_visibility": "hidden",
+            "extra_data": {"sandbox": self.sandbox},
             "tests": [c.to_json() for c in self.checks],
         }
 

@@ -24,8 +24,8 @@ class StudentProblem(Exception):
 
 
 class Submission:
-    def __init__(self, source, limits):
-        self.source, self.limits = source, limits
+    def __init__(self, source, limits, level="limits"):
+        self.source, self.limits, self.level = source, limits, level
         self.worker = None
         self.load_info = None        # what running the cells reported, the first time
         self.load_problem = None     # why the cells could not be run at all
@@ -54,7 +54,7 @@ class Submission:
         if self.worker is not None:
             self.output = self.output or self.worker.output()
             self.worker.stop()
-        self.worker = Worker(self.source.cells, self.limits)
+        self.worker = Worker(self.source.cells, self.limits, self.level)
         self.prepared = None
         try:
             info = self.worker.start()

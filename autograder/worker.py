@@ -13,12 +13,11 @@ import selectors
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from . import messages
+from . import messages, sandbox
 
 HARNESS = Path(__file__).with_name("harness.py")
 MAX_REPLY_BYTES = 2_000_000
@@ -33,8 +32,8 @@ class WorkerProblem(Exception):
 
 
 class Worker:
-    def __init__(self, cells, limits, python=sys.executable):
-        self.cells, self.limits, self.python = cells, limits, python
+    def __init__(self, cells, limits, level="limits"):
+        self.cells, self.limits, self.level = cells, limits, level
         self.proc = None
         self.folder = None
         self._buffer = b""
@@ -45,14 +44,17 @@ class Worker:
     def start(self):
         """Run the submission's cells; returns {"cell_errors": [...], "defined": [...]}."""
         self.folder = Path(tempfile.mkdtemp(prefix="micrograd-worker-"))
+        harness = self.folder / HARNESS.name
+        shutil.copyfile(HARNESS, harness)
+        (self.folder / "output.txt").touch()
         read_end, write_end = os.pipe()
+        argv, where = sandbox.popen_arguments(self.level, self.folder, harness, write_end)
         env = {"PATH": "/usr/bin:/bin", "HOME": str(self.folder), "LANG": "C.UTF-8",
                "TMPDIR": str(self.folder)}
         try:
             self.proc = subprocess.Popen(
-                [self.python, "-I", "-S", "-X", "utf8", str(HARNESS), str(write_end)],
-                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                pass_fds=(write_end,), cwd=self.folder, env=env, start_new_session=True)
+                argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                pass_fds=(write_end,), env=env, start_new_session=True, **where)
         finally:
             os.close(write_end)
         self._reply_fd = read_end
