@@ -180,10 +180,16 @@ class Workbench:
 
 
 def number(x, what):
-    """A plain float for the judge, or a clear complaint."""
+    """The plain float stored in x, or a clear complaint.
+
+    Reads the value through float's and int's own slots, so a subclass that overrides
+    __float__, __eq__ or __repr__ cannot pass for another number.
+    """
     if isinstance(x, bool) or not isinstance(x, (int, float)):
         raise TypeError(f"{what} is {type(x).__name__}, not a number")
-    return float(x)
+    if isinstance(x, float):
+        return float.__float__(x)
+    return float(int.__int__(x))
 
 
 # ---------------------------------------------------------------------------------------
