@@ -1,32 +1,38 @@
 # Stage 1: Local derivatives
+# micrograd_course: stage 1
 #
 # The code cells of stage1_local_derivatives.ipynb, in order, for working in an editor (the
 # pictures and demonstrations stay in the notebook). Replace each
 # `raise NotImplementedError` with your code, then run `python stage1_local_derivatives.py`:
-# it stops at the first check that does not pass yet.
+# it stops at the first check that does not pass yet. Each `# %%` line starts a
+# cell, as in the notebook (editors such as VS Code can run them one at a time).
 
-
+# %%
 import math
 import random
 
 
+# %%
 def f(x):
     return 3*x**2 - 4*x + 5
 
 f(3.0)
 
 
+# %%
 h = 0.0001
 x = 3.0
 (f(x + h) - f(x)) / h
 
 
+# %%
 x = -3.0
 print('slope at -3: ', (f(x + h) - f(x)) / h)
 x = 2/3
 print('slope at 2/3:', (f(x + h) - f(x)) / h)
 
 
+# %%
 h = 0.0001
 a, b, c = 2.0, -3.0, 10.0
 d1 = a*b + c
@@ -39,6 +45,7 @@ d2 = a*b + (c + h)
 print('slope with respect to c:', (d2 - d1) / h)
 
 
+# %%
 class Value:
     """A scalar that remembers the operation and the inputs that produced it."""
 
@@ -87,6 +94,7 @@ class Value:
         return out
 
 
+# %%
 a = Value(2.0, label='a')
 b = Value(-3.0, label='b')
 c = Value(10.0, label='c')
@@ -97,6 +105,7 @@ L = d * f; L.label = 'L'
 L
 
 
+# %%
 L.grad = 1.0
 L._backward()   # gives d and f their gradients
 d._backward()   # gives e and c theirs
@@ -106,6 +115,7 @@ for v in [L, d, f, e, c, a, b]:
     print(v.label, v.grad)
 
 
+# %%
 # The gradients of L = (a*b + c) * f, filled in by hand above.
 # If you ran the cell above twice, the gradients doubled: run the cell that builds L again first.
 expected = [
@@ -122,6 +132,7 @@ for v, want, hint in expected:
         f"{v.label}.grad is {v.grad}, expected {want}: {hint}"
 
 
+# %%
 def L_of(a, b, c, f):
     return (a*b + c) * f
 
@@ -129,6 +140,7 @@ h = 0.001
 (L_of(2.0, -3.0 + h, 10.0, -2.0) - L_of(2.0, -3.0, 10.0, -2.0)) / h
 
 
+# %%
 for v in [a, b, c, f]:
     v.data += 0.01 * v.grad
 
@@ -139,12 +151,14 @@ L = d * f; L.label = 'L'
 L.data
 
 
+# %%
 # One step of every input along its gradient must raise L from -8.0 to -7.286496.
 # If you ran the cell above more than once, run the cells from the one that builds L again.
 assert math.isclose(L.data, -7.286496, abs_tol=1e-6), \
     f"L.data is {L.data}, expected about -7.286496 after one step: check the gradients of a, b, c and f"
 
 
+# %%
 # inputs x1, x2
 x1 = Value(2.0, label='x1')
 x2 = Value(0.0, label='x2')
@@ -162,6 +176,7 @@ o = n.tanh(); o.label = 'o'
 o
 
 
+# %%
 o.grad = 1.0
 o._backward()
 n._backward()
@@ -173,6 +188,7 @@ for v in [o, n, b, x1w1x2w2, x1w1, x2w2, x1, w1, x2, w2]:
     print(v.label, v.grad)
 
 
+# %%
 # The neuron's gradients, filled in by hand above.
 # If you ran the cell above twice, the gradients doubled: run the cell that builds o again first.
 expected = [
@@ -192,6 +208,7 @@ for v, want, hint in expected:
         f"{v.label}.grad is {v.grad}, expected {want}: {hint}"
 
 
+# %%
 x = Value(0.5, label='x')
 y = x.tanh(); y.label = 'y'
 y.grad = 3.0
@@ -200,6 +217,7 @@ print('x.grad:  ', x.grad)
 print('expected:', 3 * (1 - math.tanh(0.5)**2))
 
 
+# %%
 # Each local derivative is multiplied by out.grad, here 3.0.
 x = Value(0.5)
 y = x.tanh()

@@ -1,15 +1,18 @@
 # Stage 2: Backpropagation through a whole graph
+# micrograd_course: stage 2
 #
 # The code cells of stage2_backward.ipynb, in order, for working in an editor (the
 # pictures and demonstrations stay in the notebook). Replace each
 # `raise NotImplementedError` with your code, then run `python stage2_backward.py`:
-# it stops at the first check that does not pass yet.
+# it stops at the first check that does not pass yet. Each `# %%` line starts a
+# cell, as in the notebook (editors such as VS Code can run them one at a time).
 
-
+# %%
 import math
 import random
 
 
+# %%
 class Value:
     """A scalar that remembers the operation and the inputs that produced it."""
 
@@ -62,6 +65,7 @@ class Value:
         raise NotImplementedError("Stage 2 (Backpropagation through a whole graph): Value.backward, not written yet")
 
 
+# %%
 a = Value(2.0, label='a')
 b = Value(-3.0, label='b')
 c = Value(10.0, label='c')
@@ -75,6 +79,7 @@ for v in [L, d, f, e, c, a, b]:
     print(v.label, v.grad)
 
 
+# %%
 # L.backward() must give the gradients you found by hand in stage 1.
 # If you ran the cell above twice, the gradients doubled (section 4 explains why):
 # run it once more from the top, it builds L again.
@@ -87,6 +92,7 @@ for v, want in expected:
          f"once, going from L back to the inputs (topo reversed)?")
 
 
+# %%
 # inputs x1, x2
 x1 = Value(2.0, label='x1')
 x2 = Value(0.0, label='x2')
@@ -107,6 +113,7 @@ for v in [o, n, b, x1w1x2w2, x1w1, x2w2, x1, w1, x2, w2]:
     print(v.label, v.grad)
 
 
+# %%
 # o.backward() must give the neuron's gradients from stage 1 (up to rounding).
 # If you ran the cell above twice, run it once more from the top: it builds o again.
 expected = [(o, 1.0), (n, 0.5), (b, 0.5), (x1w1x2w2, 0.5), (x1w1, 0.5), (x2w2, 0.5),
@@ -117,12 +124,14 @@ for v, want in expected:
          f"call _backward on every node once, from o back to the inputs?")
 
 
+# %%
 a = Value(3.0, label='a')
 b = a + a; b.label = 'b'
 b.backward()
 a.grad
 
 
+# %%
 # b = a + a = 2a, so db/da = 2.
 assert math.isclose(b.data, 6.0, abs_tol=1e-9), f"b.data is {b.data}, expected 6.0"
 assert math.isclose(a.grad, 2.0, abs_tol=1e-9), \
@@ -130,6 +139,7 @@ assert math.isclose(a.grad, 2.0, abs_tol=1e-9), \
      f"(if it is 1.0, something sets grad with = instead of adding with +=)")
 
 
+# %%
 a = Value(-2.0, label='a')
 b = Value(3.0, label='b')
 d = a * b; d.label = 'd'
@@ -140,6 +150,7 @@ print('a.grad', a.grad)
 print('b.grad', b.grad)
 
 
+# %%
 # f = (a*b) * (a + b) with a = -2, b = 3: each input reaches f along two paths.
 assert math.isclose(f.data, -6.0, abs_tol=1e-9), f"f.data is {f.data}, expected -6.0"
 assert math.isclose(a.grad, -3.0, abs_tol=1e-9), \
@@ -148,6 +159,7 @@ assert math.isclose(b.grad, -8.0, abs_tol=1e-9), \
     f"b.grad is {b.grad}, expected -8.0 (-2 through d, -6 through e): the two paths must add up"
 
 
+# %%
 a = Value(3.0, label='a')
 b = a + a; b.label = 'b'
 c = b + b; c.label = 'c'
@@ -156,6 +168,7 @@ print('b.grad', b.grad)
 print('a.grad', a.grad)
 
 
+# %%
 # c = b + b with b = a + a, so c = 4a: dc/db = 2 and dc/da = 4.
 assert math.isclose(b.grad, 2.0, abs_tol=1e-9), \
     f"b.grad is {b.grad}, expected 2.0: b gets 1 from each side of b + b"
@@ -164,6 +177,7 @@ assert math.isclose(a.grad, 4.0, abs_tol=1e-9), \
      f"to a, and each pass must add")
 
 
+# %%
 a = Value(2.0, label='a')
 b = Value(-3.0, label='b')
 c = a * b; c.label = 'c'
@@ -179,6 +193,7 @@ c.backward()
 print('zeroed, then one more: a.grad', a.grad)
 
 
+# %%
 a = Value(2.0, label='a')
 b = Value(-3.0, label='b')
 c = Value(10.0, label='c')
@@ -191,6 +206,7 @@ L.backward()
 print('a second backward(): a.grad', a.grad)
 
 
+# %%
 x = Value(0.7, label='x')
 y = x * x; y.label = 'y'
 s = y * x; s.label = 's'
@@ -201,6 +217,7 @@ z.backward()
 x.grad
 
 
+# %%
 # dz/dx from backward() against the slope measured with plain numbers.
 def g(x):
     return math.tanh(x**3) * x**2 + x

@@ -1,15 +1,18 @@
 # Stage 3: More operators
+# micrograd_course: stage 3
 #
 # The code cells of stage3_operators.ipynb, in order, for working in an editor (the
 # pictures and demonstrations stay in the notebook). Replace each
 # `raise NotImplementedError` with your code, then run `python stage3_operators.py`:
-# it stops at the first check that does not pass yet.
+# it stops at the first check that does not pass yet. Each `# %%` line starts a
+# cell, as in the notebook (editors such as VS Code can run them one at a time).
 
-
+# %%
 import math
 import random
 
 
+# %%
 class Value:
     """A scalar that remembers the operation and the inputs that produced it."""
 
@@ -136,6 +139,7 @@ class Value:
         raise NotImplementedError("Stage 3 (More operators): Value.relu, not written yet")
 
 
+# %%
 # A plain number on either side of + and *
 a = Value(3.0)
 out = a + 1
@@ -166,6 +170,7 @@ assert abs(out.data - 6.0) < 1e-12, f"Value(3.0) * 2 should have data 6.0, got {
 assert abs(a.grad - 2.0) < 1e-12, f"in a * 2, a.grad should be 2.0, got {a.grad}"
 
 
+# %%
 # Negation and subtraction: -a = a * (-1), a - b = a + (-b), 3 - a = 3 + (-a)
 a = Value(3.0)
 out = -a
@@ -190,6 +195,7 @@ assert abs(out.data - (-2.0)) < 1e-12, (
 assert abs(a.grad - (-1.0)) < 1e-12, f"in 3 - a, a.grad should be -1.0, got {a.grad}: look at __rsub__"
 
 
+# %%
 # Division: a / b = a * b**-1 and 2 / a = 2 * a**-1
 a, b = Value(6.0), Value(3.0)
 out = a / b
@@ -210,6 +216,7 @@ assert abs(out.data - 0.5) < 1e-12, (
 assert abs(a.grad - (-0.125)) < 1e-12, f"in 2 / a, a.grad should be -2/a**2 = -0.125, got {a.grad}: look at __rtruediv__"
 
 
+# %%
 # Power with a plain-number exponent: d/dx x**k = k * x**(k-1)
 a = Value(2.0)
 out = a ** 3
@@ -230,6 +237,7 @@ assert abs(out.data - 2.0) < 1e-12, f"Value(4.0) ** 0.5 should have data 2.0, go
 assert abs(a.grad - 0.25) < 1e-12, f"in a ** 0.5, a.grad should be 0.5 * a**-0.5 = 0.25, got {a.grad}: look at __pow__'s _backward"
 
 
+# %%
 # exp: d/dx e**x = e**x
 a = Value(1.0)
 out = a.exp()
@@ -244,6 +252,7 @@ assert abs(out.data - 1.0) < 1e-12, f"Value(0.0).exp() should have data 1.0, got
 assert abs(a.grad - 1.0) < 1e-12, f"in a.exp() at a = 0, a.grad should be 1.0, got {a.grad}"
 
 
+# %%
 # relu: max(0, x), slope 1 for x > 0 and 0 for x < 0
 a = Value(3.0)
 out = a.relu()
@@ -260,6 +269,7 @@ assert abs(a.grad) < 1e-12, (
     "where relu is flat, no gradient goes back")
 
 
+# %%
 # micrograd's "sanity check" test
 x = Value(-4.0)
 z = 2 * x + 2 + x
@@ -271,6 +281,7 @@ assert abs(y.data - (-20.0)) < 1e-6, f"y should be -20.0, got {y.data}: check th
 assert abs(x.grad - 46.0) < 1e-6, f"x.grad should be 46.0, got {x.grad}: check the backward of each operator, and that gradients add up (+=)"
 
 
+# %%
 # micrograd's "more ops" test
 a = Value(-4.0)
 b = Value(2.0)
@@ -290,6 +301,7 @@ assert abs(a.grad - 138.83381924198252) < 1e-6, f"a.grad should be 138.833819241
 assert abs(b.grad - 645.5772594752186) < 1e-6, f"b.grad should be 645.5772594752186, got {b.grad}: check the backward of each operator"
 
 
+# %%
 # The lecture's neuron twice: once with n.tanh(), once with tanh built from exp and division
 def lecture_neuron():
     """The leaves x1, x2, w1, w2, b and n = x1*w1 + x2*w2 + b."""
@@ -325,6 +337,7 @@ assert abs(e_plus_1.grad - (-0.10355339059327374)) < 1e-9, (
     "look at __truediv__ and __pow__")
 
 
+# %%
 # Every new operator against a central difference, under an upstream gradient other than 1
 h = 1e-6
 

@@ -1,15 +1,18 @@
 # Stage 4: Neuron, Layer, MLP
+# micrograd_course: stage 4
 #
 # The code cells of stage4_neural_net.ipynb, in order, for working in an editor (the
 # pictures and demonstrations stay in the notebook). Replace each
 # `raise NotImplementedError` with your code, then run `python stage4_neural_net.py`:
-# it stops at the first check that does not pass yet.
+# it stops at the first check that does not pass yet. Each `# %%` line starts a
+# cell, as in the notebook (editors such as VS Code can run them one at a time).
 
-
+# %%
 import math
 import random
 
 
+# %%
 class Value:
     """A scalar that remembers the operation and the inputs that produced it."""
 
@@ -139,10 +142,12 @@ class Value:
         return out
 
 
+# %%
 class Neuron:
     """tanh(w . x + b): nin weights and a bias, each a Value that training can adjust."""
 
     def __init__(self, nin):
+        """nin weights, then a bias: each a Value(random.uniform(-1, 1)), drawn in that order."""
         # Stage 4: the body of Neuron.__init__
         raise NotImplementedError("Stage 4 (Neuron, Layer, MLP): Neuron.__init__, not written yet")
 
@@ -161,6 +166,7 @@ class Layer:
     """nout neurons, each looking at the same nin inputs."""
 
     def __init__(self, nin, nout):
+        """nout neurons, each with nin inputs."""
         # Stage 4: the body of Layer.__init__
         raise NotImplementedError("Stage 4 (Neuron, Layer, MLP): Layer.__init__, not written yet")
 
@@ -179,6 +185,7 @@ class MLP:
     """Layers in a row: nin inputs, then one layer for each size in nouts."""
 
     def __init__(self, nin, nouts):
+        """One layer for each size in nouts: sizes [nin] + nouts, each layer reading the one before."""
         # Stage 4: the body of MLP.__init__
         raise NotImplementedError("Stage 4 (Neuron, Layer, MLP): MLP.__init__, not written yet")
 
@@ -193,6 +200,7 @@ class MLP:
         raise NotImplementedError("Stage 4 (Neuron, Layer, MLP): MLP.parameters, not written yet")
 
 
+# %%
 # A neuron: nin weights, then a bias, all Values drawn from random.uniform(-1, 1)
 n = Neuron(3)
 assert len(n.w) == 3, f"Neuron(3).w should hold 3 weights, got {len(n.w)}"
@@ -213,6 +221,7 @@ assert [p.data for p in n.parameters()] == drawn, (
     "and the bias the 4th: draw the weights first, then the bias")
 
 
+# %%
 # A neuron computes tanh(w . x + b): set its weights by hand and compare with math.tanh
 n = Neuron(2)
 n.w[0].data, n.w[1].data, n.b.data = -3.0, 1.0, 6.8813735870195432   # the lecture's neuron
@@ -228,6 +237,7 @@ assert abs(n.w[1].grad - 0.0) < 1e-9, f"in the lecture's neuron, w2.grad should 
 assert abs(n.b.grad - 0.5) < 1e-9, f"in the lecture's neuron, b.grad should be 0.5, got {n.b.grad}"
 
 
+# %%
 # A layer: nout neurons on the same inputs; a list of outputs, or one Value when nout == 1
 x = [2.0, 3.0, -1.0]
 layer = Layer(3, 4)
@@ -247,6 +257,7 @@ assert isinstance(single, Value), (
     f"Layer(3, 1) should return its one output as a Value, not a list of one (got {type(single).__name__})")
 
 
+# %%
 # An MLP: layers in a row, sizes [nin] + nouts, 41 parameters for MLP(3, [4, 4, 1])
 model = MLP(3, [4, 4, 1])
 assert len(model.layers) == 3, f"MLP(3, [4, 4, 1]) should have 3 layers, got {len(model.layers)}"
@@ -261,6 +272,7 @@ out = model([2.0, 3.0, -1.0])
 assert isinstance(out, Value), f"MLP(3, [4, 4, 1]) should return a single Value, got {type(out).__name__}"
 
 
+# %%
 # The seeded network: random.seed(1337) immediately before MLP(3, [4, 4, 1])
 random.seed(1337)
 model = MLP(3, [4, 4, 1])
@@ -271,6 +283,7 @@ assert abs(out.data - 0.42767811248845455) < 1e-12, (
     "weights, then its bias; neurons and layers in order) and that every layer, the last one too, uses tanh")
 
 
+# %%
 # backward() through the whole MLP: every parameter's grad against a central difference
 random.seed(7)
 model = MLP(3, [4, 4, 1])

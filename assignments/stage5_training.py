@@ -1,15 +1,18 @@
 # Stage 5: Training
+# micrograd_course: stage 5
 #
 # The code cells of stage5_training.ipynb, in order, for working in an editor (the
 # pictures and demonstrations stay in the notebook). Replace each
 # `raise NotImplementedError` with your code, then run `python stage5_training.py`:
-# it stops at the first check that does not pass yet.
+# it stops at the first check that does not pass yet. Each `# %%` line starts a
+# cell, as in the notebook (editors such as VS Code can run them one at a time).
 
-
+# %%
 import math
 import random
 
 
+# %%
 class Value:
     """A scalar that remembers the operation and the inputs that produced it."""
 
@@ -139,10 +142,12 @@ class Value:
         return out
 
 
+# %%
 class Neuron:
     """tanh(w . x + b): nin weights and a bias, each a Value that training can adjust."""
 
     def __init__(self, nin):
+        """nin weights, then a bias: each a Value(random.uniform(-1, 1)), drawn in that order."""
         self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]
         self.b = Value(random.uniform(-1, 1))
 
@@ -160,6 +165,7 @@ class Layer:
     """nout neurons, each looking at the same nin inputs."""
 
     def __init__(self, nin, nout):
+        """nout neurons, each with nin inputs."""
         self.neurons = [Neuron(nin) for _ in range(nout)]
 
     def __call__(self, x):
@@ -176,6 +182,7 @@ class MLP:
     """Layers in a row: nin inputs, then one layer for each size in nouts."""
 
     def __init__(self, nin, nouts):
+        """One layer for each size in nouts: sizes [nin] + nouts, each layer reading the one before."""
         sizes = [nin] + nouts
         self.layers = [Layer(sizes[i], sizes[i + 1]) for i in range(len(nouts))]
 
@@ -190,6 +197,7 @@ class MLP:
         return [p for layer in self.layers for p in layer.parameters()]
 
 
+# %%
 xs = [
     [2.0, 3.0, -1.0],
     [3.0, -1.0, 0.5],
@@ -199,6 +207,7 @@ xs = [
 ys = [1.0, -1.0, -1.0, 1.0]   # the desired output for each x
 
 
+# %%
 def train(model, xs, ys, steps, lr):
     """Full-batch gradient descent; returns the loss of every step, before its update.
 
@@ -209,6 +218,7 @@ def train(model, xs, ys, steps, lr):
     raise NotImplementedError("Stage 5 (Training): train, not written yet")
 
 
+# %%
 # train returns one plain number per step
 random.seed(1337)
 model = MLP(3, [4, 4, 1])
@@ -220,6 +230,7 @@ assert not any(isinstance(loss, Value) for loss in losses), (
 assert all(isinstance(loss, float) for loss in losses), "every loss should be a float (loss.data)"
 
 
+# %%
 # The lecture's training run: 20 steps with lr = 0.1
 random.seed(1337)
 model = MLP(3, [4, 4, 1])
@@ -234,6 +245,7 @@ assert abs(losses[19] - 0.017781874686157644) < 1e-9, (
     "one does not: are the gradients set to 0 before every backward()?")
 
 
+# %%
 # The same network with a smaller learning rate, lr = 0.05: smaller steps, slower progress
 random.seed(1337)
 model = MLP(3, [4, 4, 1])
@@ -245,6 +257,7 @@ assert abs(losses[19] - 0.05964201764201716) < 1e-9, (
     f"with lr = 0.05, losses[19] should be 0.05964201764201716, got {losses[19]}")
 
 
+# %%
 # After training, the predictions are close to the targets
 random.seed(1337)
 model = MLP(3, [4, 4, 1])

@@ -58,13 +58,27 @@ def grade(path, stages=None, limits=None, seed=None, level=None):
             raise GraderError(f"checks without a result: {', '.join(missing)}")
         result.checks = [plugin.results[c.id] for c in TABLE if c.stage in stages]
         if submission.load_info:
-            for err in submission.load_info["cell_errors"]:
-                result.notes.append(f"{err['cell']} raised an error when run: {err['error']}")
+            result.notes.extend(cell_error_notes(submission.load_info["cell_errors"]))
         if submission.load_problem:
             result.notes.insert(0, submission.load_problem)
         result.output = submission.output
     result.execution_time = time.monotonic() - started
     return result
+
+
+def cell_error_notes(errors, shown=3):
+    """The first few cells that raised, each error once; the rest counted."""
+    notes, seen = [], set()
+    for err in errors:
+        if err["error"] in seen:
+            continue
+        seen.add(err["error"])
+        if len(notes) < shown:
+            notes.append(f"{err['cell']} raised an error when run: {err['error']}")
+    if len(errors) > len(notes):
+        notes.append(f"In all, {len(errors)} cells raised an error when run (the checks below "
+                     "say what each stage is missing).")
+    return notes
 
 
 def _not_graded(check, reason):

@@ -8,6 +8,7 @@ loading never raises because of a submission's content.
 import hashlib
 import io
 import json
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -147,7 +148,31 @@ def _load_bytes(name, data, source):
         _load_notebook(name, text, source)
     else:
         source.kind = "py"
-        source.cells = [{"name": name, "source": text}]
+        source.cells = _py_cells(name, text)
+        # the course's .py mirror of a stage notebook names its stage, as the notebook does
+        marker = STAGE_LINE.search("\n".join(text.splitlines()[:10]))
+        if marker:
+            source.stage = int(marker.group(1))
+
+
+CELL_MARKER = re.compile(r"^# ?%%")
+STAGE_LINE = re.compile(r"^# micrograd_course: stage ([1-5])$", re.MULTILINE)
+
+
+def _py_cells(name, text):
+    """A .py file is one cell, unless `# %%` lines (the cell marker of VS Code, Spyder and
+    Jupytext) split it: then, as in a notebook, a cell that raises does not stop the next.
+    Each cell keeps its own line numbers, so messages point at the right line."""
+    lines = text.splitlines(keepends=True)
+    starts = [i for i, line in enumerate(lines) if CELL_MARKER.match(line)]
+    if not starts:
+        return [{"name": name, "source": text}]
+    bounds = ([0] if starts[0] > 0 else []) + starts + [len(lines)]
+    cells = []
+    for begin, end in zip(bounds, bounds[1:]):
+        # blank lines in front keep the file's line numbers in tracebacks
+        cells.append({"name": name, "source": "\n" * begin + "".join(lines[begin:end])})
+    return cells
 
 
 def _load_notebook(name, text, source):

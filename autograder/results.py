@@ -83,7 +83,7 @@ class SubmissionResult:
         """The per-stage report a student reads on stdout."""
         lines = [f"Submission: {self.id}"]
         if self.stage_from_metadata:
-            lines.append(f"This is the stage {self.stages[0]} notebook: grading stage {self.stages[0]} only.")
+            lines.append(f"This is the course's stage {self.stages[0]} notebook (or its .py): grading stage {self.stages[0]} only.")
         for note in self.notes:
             lines.append(f"Note: {note}")
         for stage in self.stages:

@@ -402,13 +402,15 @@ def code_cells(nb):
 def python_mirror(stage, released):
     header = (
         f"# Stage {stage.number}: {stage.title}\n"
+        f"# micrograd_course: stage {stage.number}\n"
         f"#\n"
         f"# The code cells of {stage.stem}.ipynb, in order, for working in an editor (the\n"
         f"# pictures and demonstrations stay in the notebook). Replace each\n"
         f"# `raise NotImplementedError` with your code, then run `python {stage.stem}.py`:\n"
-        f"# it stops at the first check that does not pass yet.\n"
+        f"# it stops at the first check that does not pass yet. Each `# %%` line starts a\n"
+        f"# cell, as in the notebook (editors such as VS Code can run them one at a time).\n"
     )
-    return header + "\n\n" + "\n\n\n".join(code_cells(released)) + "\n"
+    return header + "\n" + "\n\n".join(f"# %%\n{cell}\n" for cell in code_cells(released))
 
 
 # --------------------------------------------------------------------------------------
