@@ -19,6 +19,14 @@ setup: $(STAMP)
 	    echo "Graphviz's 'dot' program is missing: the graph pictures need it."; \
 	    echo "Install it with:  sudo apt-get install graphviz   (macOS: brew install graphviz)"; \
 	  fi; }
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Chromium (the browser that tests the class report, report.html)..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "Chromium is missing: the class report's browser tests will be skipped."; \
+	    echo "Install it with:  sudo apt-get install chromium"; \
+	  fi; }
 	@command -v bwrap >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "Installing bubblewrap (the grader's strongest sandbox for students' code)..."; \
@@ -66,3 +74,9 @@ check: setup
 clean:
 	rm -rf $(VENV) .pytest_cache build dist *.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# How fast the grader is on this machine: prints figures (latency, throughput, nbgrader
+# side by side), asserts nothing. Takes a few minutes.
+.PHONY: bench
+bench: setup
+	$(PY) bench/run.py
