@@ -1,0 +1,132 @@
+"""The grader's command line (CONTRACT.md sections 3 and 4): exit statuses, --stage, results.json.
+
+Exit status 0 when grading ran, whatever the score; 2 for a usage error. results.json is
+Gradescope's schema, its score is the sum of its tests' scores, and no student-facing text
+holds the source of a hidden test.
+"""
+
+import pytest
+
+import grader_bank as bank
+from grader_run import Job, contract_problems, grade_all, run_cli
+
+
+def text_file(name, text):
+    def build(folder):
+        path = folder / name
+        path.write_text(text)
+        return path
+    return build
+
+
+def no_file(folder):
+    return folder / "not_handed_in.py"
+
+
+REFERENCE = lambda folder: text_file("reference.py", bank.reference_text())(folder)  # noqa: E731
+JOBS = {
+    "missing_file": Job("missing_file", no_file),
+    "syntax_error": Job("syntax_error", text_file("broken.py", "class Value:\n    def __init__(self\n")),
+    "empty_file": Job("empty_file", text_file("empty.py", "")),
+    "not_python": Job("not_python", text_file("answer.txt", "class Value: pass\n")),
+    "stages_2_and_4": Job("stages_2_and_4", REFERENCE, ("--stage", 2, "--stage", 4)),
+    "stage_1_of_a_stage_1_mistake": Job(
+        "stage_1_of_a_stage_1_mistake",
+        text_file("m.py", bank.apply_edit(bank.reference_text(), "self.grad += (1 - t**2) * out.grad",
+                                          "self.grad += (1 - t**2)")), ("--stage", 1)),
+    "stage_3_notebook": Job("stage_3_notebook", text_file(
+        "mine.ipynb", bank.notebook_from(bank.reference_text(), stage=3))),
+    "stage_3_notebook_with_stage_5": Job("stage_3_notebook_with_stage_5", text_file(
+        "mine.ipynb", bank.notebook_from(bank.reference_text(), stage=3)), ("--stage", 5)),
+}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    return grade_all("cli", list(JOBS.values()), tmp_path_factory)
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["grade", "x.py", "--json", "RESULTS", "--stage", "9"], "--stage"),
+    (["grade", "x.py", "--json", "RESULTS", "--stage", "two"], "--stage"),
+    (["grade", "--json", "RESULTS"], "submission"),
+    (["grade", "x.py", "--json", "RESULTS", "--test-seconds", "0"], "--test-seconds"),
+    (["grade", "x.py", "--json", "RESULTS", "--no-such-option"], "--no-such-option"),
+    (["regrade-everything"], "invalid choice"),
+], ids=["stage_9", "stage_two", "no_submission", "zero_seconds", "unknown_option", "unknown_command"])
+def test_is_a_usage_error_exit_status_2_with_no_results(tmp_path, argv, words):
+    results = tmp_path / "results.json"
+    run = run_cli(*[results if a == "RESULTS" else a for a in argv])
+    assert run.returncode == 2, run.stderr
+    assert "usage:" in run.stderr and words in run.stderr, run.stderr
+    assert not results.exists()
+
+
+@pytest.mark.parametrize("name", list(JOBS))
+def test_is_the_exit_status_0_whatever_the_score(graded, name):
+    g = graded[name]
+    assert not g.error, g.error
+    assert g.returncode == 0, g.stderr
+    assert g.results is not None
+
+
+@pytest.mark.parametrize("name, words", [
+    pytest.param("missing_file", "not_handed_in.py", marks=pytest.mark.xfail(strict=True, reason=(
+        "loader.load_submission checks the suffix before existence, so a missing .py, .ipynb "
+        "or .zip gets 'The submission could not be read: No such file or directory.' and "
+        "never its own message 'There is no file or folder called PATH.', which names it"))),
+    ("syntax_error", "SyntaxError"),
+    ("empty_file", "no code"),
+    ("not_python", ".py"),
+])
+def test_does_a_submission_that_cannot_be_graded_score_0_and_say_why(graded, name, words):
+    g = graded[name]
+    assert g.score == 0 and len(g.tests()) == len(bank.TABLE)
+    assert words in g.results["output"], g.results["output"]
+    assert all(t["status"] == "failed" for t in g.tests())
+
+
+def test_does_a_syntax_error_name_its_line(graded):
+    assert "line 2" in graded["syntax_error"].results["output"]
+
+
+def test_does_stage_narrow_the_grading_to_those_stages(graded):
+    g = graded["stages_2_and_4"]
+    assert [t["number"] for t in g.tests()] == [c.id for s in (2, 4) for c in bank.checks_of(s)]
+    assert g.score == 40
+
+
+def test_is_a_mistake_graded_alone_in_its_stage(graded):
+    g = graded["stage_1_of_a_stage_1_mistake"]
+    assert {tag for t in g.tests() for tag in t["tags"] if tag.startswith("stage")} == {"stage1"}
+    assert 0 < g.score < 20
+
+
+def test_does_a_course_notebook_grade_the_stage_its_metadata_names(graded):
+    g = graded["stage_3_notebook"]
+    assert [t["number"] for t in g.tests()] == [c.id for c in bank.checks_of(3)]
+    assert g.score == 20
+
+
+def test_does_stage_win_over_the_notebook_metadata(graded):
+    g = graded["stage_3_notebook_with_stage_5"]
+    assert [t["number"] for t in g.tests()] == [c.id for c in bank.checks_of(5)]
+    assert g.score == 20
+
+
+def test_does_every_results_json_follow_the_contract(graded):
+    for name, g in graded.items():
+        assert contract_problems(g.results) == [], name
+
+
+def test_does_the_contract_check_catch_a_broken_results_json():
+    """The checker itself: a score that is not the sum, a missing tag, a leaked test."""
+    good = {"score": 3, "execution_time": 0.1, "output": "", "stdout_visibility": "hidden",
+            "tests": [{"name": "1.1 The L example, backpropagated by hand", "number": "1.1",
+                       "score": 3, "max_score": 3, "status": "passed", "output": "ok",
+                       "tags": ["stage1"], "visibility": "visible"}]}
+    assert contract_problems(good) == []
+    assert contract_problems(dict(good, score=2))
+    assert contract_problems(dict(good, tests=[dict(good["tests"][0], tags=[])]))
+    assert contract_problems(dict(good, output="def test_L_example_by_hand(student):"))
+    assert contract_problems({k: v for k, v in good.items() if k != "stdout_visibility"})

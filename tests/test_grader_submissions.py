@@ -1,0 +1,141 @@
+"""What the grader accepts as a submission, on the reference solution and on untouched stubs.
+
+The reference scores every point as a .py file, as a notebook (one cell per definition,
+with a markdown cell, a magic and a shell escape that must be skipped), as a folder holding
+the .py and as a .zip of that folder. Stubs that raise NotImplementedError score 0 and say
+"Not implemented yet", without a traceback. Each untouched assignment notebook grades its
+own stage only.
+"""
+
+import json
+import shutil
+import zipfile
+
+import pytest
+
+import grader_bank as bank
+from autograder import messages as M
+from grader_run import REPO, Job, contract_problems, grade_all
+
+ASSIGNMENTS = REPO / "assignments"
+STAGE_NOTEBOOKS = {1: "stage1_local_derivatives.ipynb", 2: "stage2_backward.ipynb",
+                   3: "stage3_operators.ipynb", 4: "stage4_neural_net.ipynb",
+                   5: "stage5_training.ipynb"}
+NOT_IMPLEMENTED = M.NOT_IMPLEMENTED.split(":")[0]      # "Not implemented yet"
+
+
+def write(folder, name, text):
+    path = folder / name
+    path.write_text(text)
+    return path
+
+
+def as_py(folder):
+    return write(folder, "reference.py", bank.reference_text())
+
+
+def as_notebook(folder):
+    return write(folder, "reference.ipynb", bank.notebook_from(bank.reference_text()))
+
+
+def as_folder(folder):
+    inner = folder / "submission"          # Gradescope puts the upload in a folder
+    inner.mkdir()
+    write(inner, "my_micrograd.py", bank.reference_text())
+    return inner
+
+
+def as_zip(folder):
+    path = folder / "my_micrograd.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("my_micrograd/my_micrograd.py", bank.reference_text())
+    return path
+
+
+def stubs(folder):
+    return write(folder, "stubs.py", bank.stub_text(bank.reference_text()))
+
+
+def assignment(stage):
+    def build(folder):
+        return shutil.copy(ASSIGNMENTS / STAGE_NOTEBOOKS[stage], folder / STAGE_NOTEBOOKS[stage])
+    return build
+
+
+FORMS = {"py": as_py, "ipynb": as_notebook, "folder": as_folder, "zip": as_zip}
+READY = [s for s, name in STAGE_NOTEBOOKS.items() if (ASSIGNMENTS / name).exists()]
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    jobs = [Job(f"reference_{form}", build) for form, build in FORMS.items()]
+    jobs += [Job("stubs", stubs)]
+    jobs += [Job(f"assignment_{s}", assignment(s)) for s in READY]
+    return grade_all("submissions", jobs, tmp_path_factory)
+
+
+def no_traceback(g):
+    for text in g.outputs() + [g.stdout, g.stderr]:
+        assert "Traceback" not in text and 'File "' not in text, text
+
+
+@pytest.mark.parametrize("form", list(FORMS))
+def test_does_the_reference_score_every_point(graded, form):
+    g = graded[f"reference_{form}"]
+    assert not g.error and g.returncode == 0, g.error or g.stderr
+    assert [t["number"] for t in g.failed()] == []
+    assert g.score == 100 == sum(t["max_score"] for t in g.tests())
+    assert [t["number"] for t in g.tests()] == [c.id for c in bank.TABLE]
+
+
+def test_are_magics_shell_escapes_and_markdown_skipped_in_a_notebook(graded):
+    notebook = json.loads(bank.notebook_from(bank.reference_text()))
+    sources = ["".join(c["source"]) for c in notebook["cells"]]
+    assert any(s.startswith("%matplotlib") for s in sources) and any(s.startswith("!ls") for s in sources)
+    assert any(c["cell_type"] == "markdown" for c in notebook["cells"])
+    assert graded["reference_ipynb"].results["output"] == "", "no cell should have raised"
+
+
+def test_is_the_report_of_the_py_file_clean(graded):
+    g = graded["reference_py"]
+    assert g.results["output"] == ""
+    no_traceback(g)
+
+
+def test_do_stubs_score_0_and_say_not_implemented_yet(graded):
+    g = graded["stubs"]
+    assert not g.error and g.returncode == 0, g.error or g.stderr
+    assert g.score == 0 and len(g.tests()) == len(bank.TABLE)
+    for t in g.tests():
+        assert t["status"] == "failed"
+        assert NOT_IMPLEMENTED in t["output"], t["output"]
+    no_traceback(g)
+
+
+def test_does_every_stub_raise_naming_its_stage():
+    text = bank.stub_text(bank.reference_text())
+    compile(text, "stubs.py", "exec")
+    for stage, title in bank.STAGE_TITLES.items():
+        assert f'raise NotImplementedError("Stage {stage} ({title}): ' in text
+    assert "self.grad = 0.0" in text            # the given __init__ is kept
+
+
+@pytest.mark.skipif(not READY, reason="assignments/ holds no stage notebook yet")
+@pytest.mark.parametrize("stage", list(STAGE_NOTEBOOKS))
+def test_does_an_untouched_assignment_grade_only_its_own_stage_and_score_0(graded, stage):
+    if stage not in READY:
+        pytest.skip(f"assignments/{STAGE_NOTEBOOKS[stage]} does not exist yet")
+    g = graded[f"assignment_{stage}"]
+    assert not g.error and g.returncode == 0, g.error or g.stderr
+    assert [t["number"] for t in g.tests()] == [c.id for c in bank.checks_of(stage)]
+    assert all(t["tags"] == [f"stage{stage}"] for t in g.tests())
+    assert g.score == 0
+    for t in g.tests():
+        assert NOT_IMPLEMENTED in t["output"], t["output"]
+    no_traceback(g)
+
+
+def test_does_every_results_json_follow_the_contract(graded):
+    for name, g in graded.items():
+        assert g.returncode == 0, f"{name}: exit status {g.returncode}"
+        assert contract_problems(g.results) == [], name
