@@ -80,3 +80,23 @@ clean:
 .PHONY: bench
 bench: setup
 	$(PY) bench/run.py
+
+# Where the course runs: an nbgrader course folder, a Gradescope autograder, a student download.
+# `make nbgrader [NBGRADER_COURSE=dir]` lays out the nbgrader course from solutions/;
+# `make nbgrader-crosscheck` grades its submitted/ with the judge and flags nbgrader scores
+# that are higher; `make gradescope [STAGE=N]` builds dist/gradescope-autograder.zip
+# (STAGE fixes the stage a .py is graded on); `make release STAGE=N` builds
+# dist/student-release.zip for stage N (default 1). See docs/nbgrader.md, docs/gradescope.md.
+NBGRADER_COURSE ?= nbgrader-course
+.PHONY: nbgrader nbgrader-crosscheck gradescope release
+nbgrader: setup
+	$(PY) -m course.nbgrader_course build "$(NBGRADER_COURSE)"
+
+nbgrader-crosscheck: setup
+	$(PY) -m course.nbgrader_course crosscheck "$(NBGRADER_COURSE)"
+
+gradescope: setup
+	$(PY) -m course.gradescope $(if $(STAGE),--stage $(STAGE) --out dist/gradescope-autograder-stage$(STAGE).zip)
+
+release: setup
+	$(PY) -m course.release --stage $(or $(STAGE),1)
