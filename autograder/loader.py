@@ -43,14 +43,14 @@ def load_submission(path):
     path = Path(path)
     source = Source(id=submission_id(path))
     try:
-        if path.is_dir():
+        if not path.exists():
+            source.problem = f"There is no file or folder called {path}."
+        elif path.is_dir():
             _load_folder(path, source)
         elif path.suffix.lower() == ".zip":
             _load_zip(path, source)
         elif path.suffix.lower() in (".py", ".ipynb"):
             _load_bytes(path.name, _read(path), source)
-        elif not path.exists():
-            source.problem = f"There is no file or folder called {path}."
         else:
             source.problem = (f"{path.name} is not something the grader can read: hand in a .py "
                               "file, a .ipynb notebook, a folder holding one, or a .zip of one.")

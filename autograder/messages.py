@@ -32,6 +32,8 @@ def describe_exit(code, during):
     """A sentence for a worker process that ended without answering."""
     if code is None:
         return f"Your code stopped responding {during}."
+    if code > 128 and code - 128 in signal.valid_signals():
+        code = -(code - 128)   # bubblewrap reports its child's death by signal n as 128 + n
     if code < 0:
         try:
             name = signal.Signals(-code).name
@@ -74,6 +76,8 @@ REFLECTED = ("Python calls __radd__/__rmul__/__rsub__/__rtruediv__ for `2 + a`, 
 NEURON_OUTPUT = "A neuron computes tanh(w1*x1 + ... + wn*xn + b): check the sum, the bias and the tanh."
 PARAM_ORDER = ("parameters() must list a neuron's weights, then its bias; a layer's neurons in "
                "order; an MLP's layers in order.")
+MLP_SIZES = ("MLP(nin, nouts) has one layer for each entry of nouts, and each layer reads the "
+             "outputs of the one before: the layer sizes are [nin] + nouts.")
 LAYER_SINGLE = "A Layer with nout == 1 returns the single Value, not a list of one."
 NO_GRAPH = ("The output is not connected to the parameters: keep everything a Value "
             "(use Value operations, not float math on .data) so gradients can flow back.")

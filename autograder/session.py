@@ -8,6 +8,7 @@ touches.
 """
 
 import json
+import re
 import time
 
 from . import messages, units
@@ -70,8 +71,7 @@ class Submission:
         if self.prepared != (stage, variant):
             reply = self._request(units.stage_setup(stage, variant))
             if not reply.get("ok"):
-                raise StudentProblem(reply.get("error", "").partition(": ")[2] or
-                                     messages.MISSING_NAME.format(name="Value"), "missing")
+                raise student_error(reply)
             self.prepared = (stage, variant)
         reply = self._request(dict(payload, probe=probe))
         if reply.get("ok"):
@@ -85,8 +85,11 @@ class Submission:
             raise StudentProblem(messages.BUDGET.format(seconds=self.limits.submission_seconds),
                                  "budget")
         started = time.monotonic()
+        test_left = self.limits.test_seconds - self.test_spent
+        limit = (self.limits.test_seconds if test_left <= self.limits.submission_seconds - self.spent
+                 else self.limits.submission_seconds)
         try:
-            return self.worker.request(payload, left, messages.DURING_REQUEST)
+            return self.worker.request(payload, left, messages.DURING_REQUEST, limit)
         except WorkerProblem as problem:
             self.prepared = None
             raise StudentProblem(problem.message, problem.kind)
@@ -100,8 +103,11 @@ def student_error(reply):
     step, error = reply.get("step", "running a check"), reply.get("error", "an error")
     if reply.get("not_implemented"):
         return StudentProblem(messages.NOT_IMPLEMENTED.format(where=step), "not_implemented")
-    if error.startswith("LookupError: "):
-        return StudentProblem(error.partition(": ")[2], "missing")
+    missing = re.match(r"LookupError: `(\w+)` (is not defined|in the submission is not a class)", error)
+    if missing:
+        name, what = missing.groups()
+        template = messages.MISSING_NAME if what == "is not defined" else messages.NOT_A_CLASS
+        return StudentProblem(template.format(name=name), "missing")
     return StudentProblem(messages.RAISED.format(where=step[0].upper() + step[1:], error=error), "error")
 
 

@@ -108,12 +108,15 @@ class Worker:
 
     # -- requests ---------------------------------------------------------------------------
 
-    def request(self, payload, seconds, during):
+    def request(self, payload, seconds, during, limit=None):
+        """Send one request; wait at most `seconds`. A timeout message names `limit` (the
+        limit the student can look up), which may be longer than the time that was left."""
         self._next_id += 1
         payload = dict(payload, id=self._next_id)
         self._write(payload)
+        deadline = time.monotonic() + seconds
         while True:
-            reply = self._read(seconds, during)
+            reply = self._read(max(deadline - time.monotonic(), 0), during, limit or seconds)
             if reply.get("id") == self._next_id:
                 return reply
             # anything else on the pipe is not an answer to this request: ignore it
@@ -125,7 +128,7 @@ class Worker:
         except (BrokenPipeError, OSError, ValueError):
             raise self._died(messages.DURING_REQUEST)
 
-    def _read(self, seconds, during):
+    def _read(self, seconds, during, limit=None):
         deadline = time.monotonic() + seconds
         with selectors.DefaultSelector() as sel:
             sel.register(self._reply_fd, selectors.EVENT_READ)
@@ -133,7 +136,8 @@ class Worker:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     self.stop()
-                    raise WorkerProblem("timeout", messages.TIMEOUT.format(during=during, seconds=seconds))
+                    raise WorkerProblem("timeout", messages.TIMEOUT.format(
+                        during=during, seconds=limit or seconds))
                 if not sel.select(timeout=left):
                     continue
                 try:

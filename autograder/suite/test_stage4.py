@@ -12,6 +12,14 @@ from autograder import messages as M
 from autograder.expect import Mistake, all_close, close, expect, fmt
 
 
+def expect_order(got, what):
+    """Parameters are set by hand through parameters(): in the wrong order, they land in the
+    wrong places, and every output after that is wrong for that reason alone."""
+    __tracebackhide__ = True
+    expect(got["order_ok"], f"The parameters of {what}, set by hand in the order parameters() "
+                            "lists them, landed in the wrong places.", M.PARAM_ORDER)
+
+
 def params(rng, n):
     return [round(rng.uniform(-1, 1), 4) for _ in range(n)]
 
@@ -38,6 +46,7 @@ def test_neuron_output(student, rng):
     xs = inputs(rng, 3, 3)
     for value_inputs in (False, True):
         got = student.model("Neuron", [3], params=w, inputs=xs, value_inputs=value_inputs)
+        expect_order(got, "Neuron(3)")
         for x, out in zip(xs, got["outputs"]):
             want = math.tanh(sum(wi * xi for wi, xi in zip(w[:3], x)) + w[3])
             kind = "Values" if value_inputs else "plain numbers"
@@ -56,6 +65,7 @@ def test_layer_outputs(student, rng, reference):
         xs = inputs(rng, 3, 2)
         got = student.model("Layer", [3, nout], params=p, inputs=xs)
         want = reference.model("Layer", [3, nout], params=p, inputs=xs)
+        expect_order(got, f"Layer(3, {nout})")
         expect(got["n_neurons"] == nout, f"Layer(3, {nout}).neurons holds {got['n_neurons']} "
                                          f"neurons, expected {nout}.")
         for g, w in zip(got["outputs"], want["outputs"]):
@@ -82,10 +92,12 @@ def test_layer_parameters(student):
 @pytest.mark.check("4.5")
 def test_mlp_shape(student):
     got = student.model("MLP", [3, [4, 4, 1]])
-    expect(got["n_layers"] == 3, f"MLP(3, [4, 4, 1]).layers holds {got['n_layers']} layers, expected 3.")
-    expect(got["n_params"] == 41 and got["all_values"] and got["distinct"],
-           f"MLP(3, [4, 4, 1]).parameters() lists {got['n_params']} Values, expected 41.",
-           M.PARAM_ORDER)
+    expect(got["n_layers"] == 3, f"MLP(3, [4, 4, 1]).layers holds {got['n_layers']} layers, "
+                                 "expected 3.", M.MLP_SIZES)
+    expect(got["all_values"] and got["distinct"],
+           "MLP(3, [4, 4, 1]).parameters() should list different Values.", M.PARAM_ORDER)
+    expect(got["n_params"] == 41, f"MLP(3, [4, 4, 1]).parameters() lists {got['n_params']} "
+                                  "Values, expected 41 (4*(3+1) + 4*(4+1) + 1*(4+1)).", M.MLP_SIZES)
     expect(got["order_ok"], "MLP(3, [4, 4, 1]).parameters() is not its layers' parameters in order.",
            M.PARAM_ORDER)
 
@@ -103,6 +115,10 @@ def test_mlp_output(student, rng, reference):
         nin, nouts, p, xs = _mlp_case(rng)
         got = student.model("MLP", [nin, nouts], params=p, inputs=xs)
         want = reference.model("MLP", [nin, nouts], params=p, inputs=xs)
+        expect(got["n_layers"] == len(nouts) and got["n_params"] == len(p),
+               f"MLP({nin}, {nouts}) has {got['n_layers']} layers and {got['n_params']} "
+               f"parameters; expected {len(nouts)} and {len(p)}.", M.MLP_SIZES)
+        expect_order(got, f"MLP({nin}, {nouts})")
         for g, w in zip(got["outputs"], want["outputs"]):
             expect(g["is_list"] == w["is_list"],
                    f"MLP({nin}, {nouts}) should return "
@@ -119,8 +135,14 @@ def test_gradients_reach_every_parameter(student, rng, reference):
     got = student.model("MLP", [nin, nouts], params=p, inputs=xs, backward=True)
     want = reference.model("MLP", [nin, nouts], params=p, inputs=xs, backward=True)
     g, w = got["outputs"][0], want["outputs"][0]
+    expect_order(got, "MLP(3, [4, 4, 1])")
     expect("grads" in g, "The MLP's output is not a Value, so backward() cannot be called on it.",
            M.NO_GRAPH)
+    expect(got["n_params"] == 41, "The MLP does not have the 41 parameters of MLP(3, [4, 4, 1]), "
+                                  "so their gradients cannot be compared: see check 4.5.")
+    expect(all_close(g["data"], w["data"], rel=1e-9),
+           "The MLP's output is wrong, so its gradients are too: fix the forward pass first "
+           "(see check 4.6).")
     missing = sum(1 for a, b in zip(g["grads"], w["grads"]) if abs(b) > 1e-9 and close(a, 0.0))
     expect(missing == 0, f"After backward() on the MLP's output, {missing} of its 41 parameters "
                          "have no gradient.", M.NO_GRAPH)

@@ -43,8 +43,9 @@ def _variant(kind):
                     p.grad = 0.0
             if kind != "no_backward":
                 loss.backward()
+            step = float(kind[3:]) if kind.startswith("lr=") else lr
             for p in model.parameters():
-                p.data += lr * p.grad if kind == "sign" else -lr * p.grad
+                p.data += step * p.grad if kind == "sign" else -step * p.grad
             if kind == "after_update":
                 ypred = [model(x) for x in xs]
                 loss = sum((yout - ygt) ** 2 for ygt, yout in zip(ys, ypred))
@@ -56,7 +57,7 @@ def _variant(kind):
 
 VARIANTS = [("not_zeroed", M.TRAIN_NOT_ZEROED), ("sign", M.TRAIN_SIGN),
             ("no_backward", M.TRAIN_NO_BACKWARD), ("after_update", M.TRAIN_AFTER_UPDATE),
-            ("mean", M.TRAIN_MEAN)]
+            ("mean", M.TRAIN_MEAN)] + [(f"lr={lr}", M.TRAIN_LR) for lr in (0.1, 0.05, 0.01, 0.001)]
 
 
 def diagnose(reference, request, losses):
