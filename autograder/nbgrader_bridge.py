@@ -76,10 +76,12 @@ def expect_check(check_id):
         raise BridgeError(f"the grader returned no result for check {check_id}")
     if test["status"] == "passed" and test["score"] >= test["max_score"]:
         return None
+    # a check the points table hides from students says only that it failed
+    shown = test["output"] if CHECKS[check_id].visibility == "visible" else "(details hidden)"
     if test["score"] > 0:
-        print(test["output"])
+        print(shown)
         return float(test["score"])
-    raise AssertionError(f"{test['name']}\n{test['output']}")
+    raise AssertionError(f"{test['name']}\n{shown}")
 
 
 def judge(stage):

@@ -417,20 +417,24 @@ def main(argv=None):
     b.add_argument("--solutions", default=SOLUTIONS, type=Path)
     x = commands.add_parser("crosscheck", help="grade submitted/ with the judge; flag nbgrader "
                                                "scores higher than the judge's")
-    x.add_argument("course", nargs="?", default=DEFAULT_COURSE, type=Path)
+    x.add_argument("course", nargs="?", type=Path,
+                   help="the course folder (default: this folder if it holds nbgrader_config.py, "
+                        "else nbgrader-course)")
     x.add_argument("--out", type=Path, help="where the judge writes (default COURSE/crosscheck)")
     x.add_argument("--grades", type=Path, help="an `nbgrader export` CSV (default: export now)")
     x.add_argument("--jobs", type=int)
     x.add_argument("--sandbox", default="auto")
     lk = commands.add_parser("leaks", help="list feedback files that show hidden-test text")
-    lk.add_argument("course", nargs="?", default=DEFAULT_COURSE, type=Path)
+    lk.add_argument("course", nargs="?", type=Path)
     args = parser.parse_args(argv)
+    if args.command != "build" and args.course is None:
+        args.course = Path(".") if Path("nbgrader_config.py").exists() else DEFAULT_COURSE
     try:
         if args.command == "build":
             for line in build(args.course, args.solutions):
                 print(line)
-            print(f"Next: cd {args.course} && {Path(sys.executable).parent}/nbgrader "
-                  "generate_assignment stage1")
+            print(f"Next: cd {args.course} && source {Path(sys.executable).parent}/activate "
+                  "&& nbgrader generate_assignment stage1")
             return 0
         if args.command == "leaks":
             found = leaks(args.course)

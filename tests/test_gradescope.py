@@ -39,26 +39,27 @@ def zips(tmp_path_factory):
     return {"every": every, "stage2": stage2}
 
 
-def environment(root, **extra):
-    env = dict(os.environ, AUTOGRADER_ROOT=str(root), MICROGRAD_VENV=str(VENV),
+def environment(root, venv=VENV, **extra):
+    env = dict(os.environ, AUTOGRADER_ROOT=str(root), MICROGRAD_VENV=str(venv),
                MICROGRAD_SKIP_INSTALL="1")
     env.update(extra)
     return env
 
 
-def gradescope_run(root, zip_path, files, **env):
-    """Lay out a fresh Gradescope root, run setup.sh and run_autograder; the results and
-    run_autograder's stdout."""
+def gradescope_run(root, zip_path, files, venv=VENV, **env):
+    """Lay out a fresh Gradescope root, run setup.sh and run_autograder (both with this venv;
+    env: more variables for run_autograder); the results and run_autograder's stdout."""
     (root / "source").mkdir(parents=True)
     with zipfile.ZipFile(zip_path) as archive:
         archive.extractall(root / "source")
     for name in ("setup.sh", "run_autograder"):   # zipfile does not restore modes
         (root / "source" / name).chmod(0o755)
     setup = subprocess.run(["bash", str(root / "source" / "setup.sh")], cwd=root / "source",
-                           env=environment(root), capture_output=True, text=True, timeout=120)
+                           env=environment(root, venv),
+                           capture_output=True, text=True, timeout=120)
     assert setup.returncode == 0, setup.stdout + setup.stderr
     assert "MICROGRAD_SKIP_INSTALL=1" in setup.stdout
-    print(SKIPPED)
+    print(SKIPPED.replace(str(VENV), str(venv)))
     (root / "run_autograder").write_bytes((root / "source" / "run_autograder").read_bytes())
     (root / "run_autograder").chmod(0o755)
     (root / "submission").mkdir()
@@ -68,7 +69,7 @@ def gradescope_run(root, zip_path, files, **env):
         {"id": 1, "created_at": "2024-01-01T00:00:00", "assignment": {"title": "micrograd"},
          "users": [{"email": "student@example.edu", "name": "A Student"}]}))
     run = subprocess.run([str(root / "run_autograder")], cwd=root, capture_output=True,
-                         text=True, env=environment(root, **env), timeout=600)
+                         text=True, env=environment(root, venv, **env), timeout=600)
     assert run.returncode == 0, run.stdout + run.stderr
     results = json.loads((root / "results" / "results.json").read_text())
     jsonschema.validate(results, SCHEMA)
@@ -166,8 +167,10 @@ def test_a_classic_mistake_gets_part_of_its_stage(zips, tmp_path):
     assert any("+=" in t["output"] for t in failed)
 
 
-def test_a_hostile_submission_cannot_read_the_grader_or_change_its_score(zips, tmp_path):
-    root = tmp_path
+def hostile_run(zip_path, root, venv=VENV, **env):
+    """A stage 1 stub with a first cell that tries to read the grader's reference code, to write
+    results.json (also from a process that outlives the grader), to change the grader, and
+    prints a forged results.json; returns its results."""
     forged = json.dumps({"score": 1000, "tests": []})
     hostile = f'''
 import os, time
@@ -203,10 +206,11 @@ raise RuntimeError("STOLEN " + stolen[:200] + " RESULTS " + wrote)
 '''
     stub = json.loads((REPO / "assignments" / "stage1_local_derivatives.ipynb").read_text())
     data = first_cell(stub, hostile)
-    results, _ = gradescope_run(root, zips["every"], {"stage1_local_derivatives.ipynb": data})
+    results, _ = gradescope_run(root, zip_path, {"stage1_local_derivatives.ipynb": data}, venv,
+                                **env)
     time.sleep(1.0)                   # room for a surviving process to forge the results
     assert json.loads((root / "results" / "results.json").read_text()) == results
-    with zipfile.ZipFile(zips["every"]) as archive:     # the grader's files are untouched
+    with zipfile.ZipFile(zip_path) as archive:          # the grader's files are untouched
         assert all((root / "source" / name).read_bytes() == archive.read(name)
                    for name in archive.namelist())
     text = json.dumps(results)
@@ -215,6 +219,52 @@ raise RuntimeError("STOLEN " + stolen[:200] + " RESULTS " + wrote)
     assert REFERENCE_HEADER not in text and "def backward" not in text
     assert results["score"] == 0 and stage_tests(results) == ["stage1"]
     assert len(results["tests"]) == sum(1 for c in TABLE if c.stage == 1)
+    return results
+
+
+def test_a_hostile_submission_cannot_read_the_grader_or_change_its_score(zips, tmp_path):
+    results = hostile_run(zips["every"], tmp_path)
+    assert results["extra_data"]["sandbox"] in ("bubblewrap", "separate-user")
+
+
+@pytest.fixture(scope="module")
+def system_venv(tmp_path_factory):
+    """A venv on the system's own Python (as on Gradescope: /usr/bin/python3.x, which uid 65534
+    can run), seeing this venv's packages through a .pth file: the separate-user sandbox works
+    with it even where this venv's Python lives in a folder only root may enter."""
+    if os.geteuid() != 0:
+        pytest.skip("the separate-user sandbox needs root")
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    system = Path("/usr/bin") / version
+    if not system.exists():
+        pytest.skip(f"no {system} to build a system venv on")
+    venv = tmp_path_factory.mktemp("system-venv") / "venv"
+    made = subprocess.run([str(system), "-m", "venv", "--without-pip", str(venv)],
+                          capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"{system} cannot make a venv: {made.stderr.strip()[-200:]}")
+    site = venv / "lib" / version / "site-packages"
+    ours = [p for p in sys.path if p.endswith("site-packages") and Path(p).is_dir()]
+    (site / "course-venv.pth").write_text("\n".join(ours) + "\n")
+    return venv
+
+
+def test_as_uid_65534_a_hostile_submission_meets_closed_folders(zips, tmp_path, system_venv):
+    """Where bubblewrap cannot run (Gradescope's container, probably), the code runs as uid
+    65534, and only the permissions that setup.sh and run_autograder set keep it out."""
+    results = hostile_run(zips["every"], tmp_path, system_venv, MICROGRAD_SANDBOX="separate-user")
+    assert results["extra_data"]["sandbox"] == "separate-user"
+    assert "STOLEN nothing (PermissionError)" in results["output"]
+    assert "RESULTS could not (PermissionError)" in results["output"]
+
+
+def test_as_uid_65534_the_reference_solution_gets_every_point(zips, tmp_path, system_venv):
+    code = (REPO / "autograder" / "reference.py").read_bytes()
+    results, _ = gradescope_run(tmp_path, zips["every"], {"micrograd.py": code}, system_venv,
+                                MICROGRAD_SANDBOX="separate-user")
+    assert results["extra_data"]["sandbox"] == "separate-user" and results["score"] == 100
+
+
 
 
 def test_an_empty_upload_gets_a_zero_and_the_reason(zips, tmp_path):
