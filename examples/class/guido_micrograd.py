@@ -137,6 +137,7 @@ class Neuron:
     """tanh(w . x + b): nin weights and a bias, each a Value that training can adjust."""
 
     def __init__(self, nin):
+        """nin weights, then a bias: each a Value(random.uniform(-1, 1)), drawn in that order."""
         self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]
         self.b = Value(random.uniform(-1, 1))
 
@@ -155,6 +156,7 @@ class Layer:
     """nout neurons, each looking at the same nin inputs."""
 
     def __init__(self, nin, nout):
+        """nout neurons, each with nin inputs."""
         self.neurons = [Neuron(nin) for _ in range(nout)]
 
     def __call__(self, x):
@@ -171,6 +173,7 @@ class MLP:
     """Layers in a row: nin inputs, then one layer for each size in nouts."""
 
     def __init__(self, nin, nouts):
+        """One layer for each size in nouts: sizes [nin] + nouts, each layer reading the one before."""
         sizes = [nin] + nouts
         self.layers = [Layer(sizes[i], sizes[i + 1]) for i in range(len(nouts))]
 
