@@ -107,7 +107,16 @@ class IPythonStandIn:
         return lambda *args, **kwargs: None
 
 
-def load(cells):
+class CellTooSlow(BaseException):
+    """Raised into a cell that ran past its time; BaseException, so `except Exception` in the
+    student's code does not swallow it (the judge's hard limit is the backstop if it does)."""
+
+
+def _too_slow(signum, frame):
+    raise CellTooSlow()
+
+
+def load(cells, cell_seconds=None):
     module = types.ModuleType("submission")
     module.__dict__["__builtins__"] = __builtins__
     module.__dict__["get_ipython"] = IPythonStandIn
@@ -118,7 +127,15 @@ def load(cells):
         STUDENT_FILES.add(filename)
         try:
             code = compile(cell["source"], filename, "exec")
-            exec(code, module.__dict__)
+            if cell_seconds:
+                signal.setitimer(signal.ITIMER_REAL, cell_seconds)
+            try:
+                exec(code, module.__dict__)
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+        except CellTooSlow:
+            errors.append({"cell": cell["name"], "error": f"stopped after {cell_seconds:g} s: this "
+                           "cell ran too long (an endless loop?); the next cells still ran"})
         except BaseException as exc:  # SystemExit and KeyboardInterrupt too: grading goes on
             errors.append({"cell": cell["name"], "error": short_error(exc)})
     return module.__dict__, errors
@@ -389,7 +406,8 @@ def main():
     sys.stderr = sys.stdout
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 3000))
 
-    namespace, errors = load(init["cells"])
+    signal.signal(signal.SIGALRM, _too_slow)
+    namespace, errors = load(init["cells"], init["limits"].get("cell_seconds"))
     bench = Workbench(namespace)
     defined = [name for name in CONTRACT_NAMES if name in namespace]
     channel.send({"loaded": True, "cell_errors": errors, "defined": defined})

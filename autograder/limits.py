@@ -15,6 +15,8 @@ def _limit(default, help):
 @dataclass(frozen=True)
 class Limits:
     test_seconds: float = _limit(2.0, "wall-clock seconds one check may take")
+    cell_seconds: float = _limit(3.0, "seconds one cell may run while the submission loads; "
+                                      "a slower cell is stopped and the next one runs")
     load_seconds: float = _limit(10.0, "seconds to run the submission's cells before any check")
     submission_seconds: float = _limit(30.0, "seconds for the whole submission, all checks together")
     memory_mb: int = _limit(512, "address space of the process that runs the student's code, in MB")
@@ -27,7 +29,7 @@ class Limits:
 
     def for_worker(self):
         return {"memory_mb": self.memory_mb, "output_bytes": self.output_bytes,
-                "cpu_seconds": self.cpu_seconds}
+                "cpu_seconds": self.cpu_seconds, "cell_seconds": self.cell_seconds}
 
     def __post_init__(self):
         for f in fields(self):
