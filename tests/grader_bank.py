@@ -146,10 +146,12 @@ ADD_BACKWARD = ("self.grad += 1.0 * out.grad", "other.grad += 1.0 * out.grad")
 MUL_BACKWARD = ("self.grad += other.data * out.grad", "other.grad += self.data * out.grad")
 TANH_BACKWARD = "self.grad += (1 - t**2) * out.grad"
 
-MLP_GRADIENTS_CALLED_FLOAT_MATH = (
-    "4.7 ends with the NO_GRAPH hint (\"keep everything a Value ... not float math on .data\") "
-    "whenever the gradients differ from the reference, also when every operation is a Value "
-    "operation and the forward pass is what is wrong")
+SEED_TOO_LATE = (
+    "backward() that seeds self.grad = 1.0 after the output's own _backward has run (with "
+    "grad 0) leaves every other gradient 0 while the output's grad ends at 1.0: stage 2's "
+    "diagnose() then gives ORDER ('call _backward ... in reverse topological order'), though "
+    "the order is right and the seed comes too late; NO_SEED ('seed it before walking the "
+    "graph') is never given")
 
 MISTAKES = [
     # ---- stage 1: the local derivatives of +, * and tanh ---------------------------------
@@ -187,15 +189,15 @@ MISTAKES = [
     # children comes in (see the entry below for a negative one)
     Mistake("no_visited_set", 2, "if v not in visited:", "if True:", M.VISITED_TWICE,
             check="2.6", seed=2),
+    Mistake("seed_after_the_walk", 2, ("self.grad = 1.0\n", "node._backward()"),
+            ("pass\n", "node._backward(); self.grad = 1.0"), M.NO_SEED,
+            hint_xfail=SEED_TOO_LATE, misleading_xfail=SEED_TOO_LATE),
+    # with _prev a tuple the children come in a fixed order, and with seed 11 the shared node
+    # y = tanh(-0.239) is negative: its early partial gradient has the other sign, so a.grad
+    # comes out SMALLER than expected (the grader once named this mistake only when larger)
     Mistake("no_visited_set_shared_node", 2,
             ("if v not in visited:", "self._prev = set(_children)"),
-            ("if True:", "self._prev = tuple(_children)"), M.VISITED_TWICE, check="2.6", seed=11,
-            hint_xfail=(
-                "2.6 exists for this mistake but names it only when the doubled gradient comes "
-                "out larger: diagnose() looks for a ratio > 1. With seed 11 the shared node "
-                "y = tanh(-0.239) is negative, its early partial gradient has the other sign, "
-                "a.grad comes out smaller than expected and 2.6 gives no hint (about one seed "
-                "in four)")),
+            ("if True:", "self._prev = tuple(_children)"), M.VISITED_TWICE, check="2.6", seed=11),
     # ---- stage 3: the rest of the operators ------------------------------------------------
     Mistake("rsub_operands_swapped", 3, "return other + (-self)", "return self - other",
             M.REFLECTED),
@@ -209,6 +211,12 @@ MISTAKES = [
             "other * self.data**other * out.grad", M.POW_RULE),
     Mistake("exp_uses_input", 3, "self.grad += out.data * out.grad",
             "self.grad += self.data * out.grad", M.EXP_RULE),
+    Mistake("radd_calls_itself", 3, "return self + other", "return other + self", M.REFLECTED,
+            hint_xfail=(
+                "`2 + a` with __radd__ returning `other + self` recurses until RecursionError; "
+                "3.2 and 3.3 then say only 'Computing out raised RecursionError: maximum "
+                "recursion depth exceeded': a check that raises skips its hints, so REFLECTED "
+                "('mind the order of the operands in the reflected ones') is never given")),
     Mistake("neg_times_one", 3, "return self * -1", "return self * 1", None),
     Mistake("sub_adds", 3, "return self + (-other)", "return self + other", None),
     Mistake("add_no_number_coercion", 3,
@@ -218,27 +226,20 @@ MISTAKES = [
             "other = Value(other)\n        out = Value(self.data * other.data",
             "pass\n        out = Value(self.data * other.data", None),
     # ---- stage 4: Neuron, Layer, MLP --------------------------------------------------------
-    Mistake("neuron_without_tanh", 4, "return act.tanh()", "return act", M.NEURON_OUTPUT,
-            misleading_xfail=MLP_GRADIENTS_CALLED_FLOAT_MATH),
+    Mistake("neuron_without_tanh", 4, "return act.tanh()", "return act", M.NEURON_OUTPUT),
     Mistake("neuron_without_bias", 4, "zip(self.w, x)), self.b)", "zip(self.w, x)))",
             M.NEURON_OUTPUT, also=(M.NO_GRAPH,)),
     Mistake("neuron_bias_first", 4, "return self.w + [self.b]", "return [self.b] + self.w",
-            M.PARAM_ORDER, misleading_xfail=(
-                MLP_GRADIENTS_CALLED_FLOAT_MATH + "; and 4.2 asks to 'check the sum, the bias "
-                "and the tanh' (NEURON_OUTPUT) of a neuron that computes them right: its "
-                "parameters were set by hand in the wrong order")),
+            M.PARAM_ORDER),
     Mistake("neuron_float_math", 4, "return act.tanh()", "return Value(math.tanh(act.data))",
             M.NO_GRAPH),
     Mistake("layer_list_for_one", 4, "return outs[0] if len(outs) == 1 else outs", "return outs",
             M.LAYER_SINGLE),
+    Mistake("layer_repeats_first_neuron", 4, "for p in neuron.parameters()]",
+            "for p in self.neurons[0].parameters()]", M.PARAM_ORDER),
     Mistake("mlp_skips_last_layer", 4, "for i in range(len(nouts))]",
-            "for i in range(len(nouts) - 1)]", None, misleading_xfail=(
-                MLP_GRADIENTS_CALLED_FLOAT_MATH + "; and 4.6 says 'A Layer with nout == 1 "
-                "returns the single Value' (LAYER_SINGLE) for an MLP whose Layer is right but "
-                "which dropped its last layer")),
-    Mistake("mlp_every_layer_takes_nin", 4, "[i], ", "[0], ", None, misleading_xfail=(
-                MLP_GRADIENTS_CALLED_FLOAT_MATH + "; and 4.5 answers a wrong parameter COUNT "
-                "(36, not 41: layer sizes) with PARAM_ORDER, a hint about their order")),
+            "for i in range(len(nouts) - 1)]", M.MLP_SIZES),
+    Mistake("mlp_every_layer_takes_nin", 4, "[i], ", "[0], ", M.MLP_SIZES),
     # ---- stage 5: train ---------------------------------------------------------------------
     Mistake("train_no_zero_grad", 5, "p.grad = 0.0", "pass", M.TRAIN_NOT_ZEROED),
     Mistake("train_wrong_sign", 5, "p.data -= lr * p.grad", "p.data += lr * p.grad", M.TRAIN_SIGN),
@@ -247,13 +248,14 @@ MISTAKES = [
             "losses.append(sum((yo - yg)**2 for yg, yo in zip(ys, [model(x) for x in xs])).data)",
             M.TRAIN_AFTER_UPDATE),
     Mistake("train_no_backward", 5, "loss.backward()", "pass", M.TRAIN_NO_BACKWARD),
+    Mistake("train_zeroes_after_backward", 5, ("p.grad = 0.0", "loss.backward()"),
+            ("pass", "loss.backward(); [setattr(q, 'grad', 0.0) for q in model.parameters()]"),
+            M.TRAIN_NO_BACKWARD),
+    Mistake("train_one_step_short", 5, "for _ in range(steps)", "for _ in range(steps - 1)",
+            M.TRAIN_RETURNS),
     Mistake("train_returns_values", 5, "losses.append(loss.data)", "losses.append(loss)",
             M.TRAIN_RETURNS),
-    Mistake("train_ignores_lr", 5, "p.data -= lr * p.grad", "p.data -= 0.1 * p.grad", M.TRAIN_LR,
-            hint_xfail=(
-                "messages.TRAIN_LR is never used: suite/test_stage5.py's VARIANTS have no "
-                "fixed-learning-rate variant, so a train() that ignores lr loses 5.4 and 5.5 "
-                "with no hint")),
+    Mistake("train_ignores_lr", 5, "p.data -= lr * p.grad", "p.data -= 0.1 * p.grad", M.TRAIN_LR),
 ]
 
 # Every hint constant of autograder.messages: a student-facing sentence naming a misconception.
@@ -423,6 +425,36 @@ def _primitive_division(text):
         ''')
 
 
+def _backward_zeroes_first(text):
+    """backward() that starts from clean gradients: calling it twice gives the same result."""
+    return replace_definition(text, "Value", "backward", '''
+        def backward(self):
+            topo, visited = [], set()
+
+            def build(v):
+                if v not in visited:
+                    visited.add(v)
+                    for child in v._prev:
+                        build(child)
+                    topo.append(v)
+            build(self)
+            for node in topo:
+                node.grad = 0.0
+            self.grad = 1.0
+            for node in reversed(topo):
+                node._backward()
+        ''')
+
+
+def _slots(text):
+    return add_to_class(text, "Value", "__slots__ = ('data', 'grad', '_backward', '_prev', '_op', 'label')")
+
+
+def _relu_with_max(text):
+    return apply_edit(text, "Value(0.0 if self.data < 0 else self.data, (self,), 'ReLU')",
+                      "Value(max(0, self.data), (self,), 'ReLU')")
+
+
 VARIANTS = {
     "tanh_exp_formula": _tanh_exp_formula,
     "iterative_topological_sort": _iterative_topo,
@@ -435,6 +467,9 @@ VARIANTS = {
     "exploration_at_module_level": _exploration,
     "other_op_names": _other_op_names,
     "division_as_a_primitive": _primitive_division,
+    "backward_zeroes_grads_first": _backward_zeroes_first,
+    "value_with_slots": _slots,
+    "relu_with_max": _relu_with_max,
 }
 
 

@@ -5,7 +5,6 @@ Gradescope's schema, its score is the sum of its tests' scores, and no student-f
 holds the source of a hidden test.
 """
 
-import math
 import re
 
 import pytest
@@ -84,10 +83,7 @@ def test_is_the_exit_status_0_whatever_the_score(graded, name):
 
 
 @pytest.mark.parametrize("name, words", [
-    pytest.param("missing_file", "not_handed_in.py", marks=pytest.mark.xfail(strict=True, reason=(
-        "loader.load_submission checks the suffix before existence, so a missing .py, .ipynb "
-        "or .zip gets 'The submission could not be read: No such file or directory.' and "
-        "never its own message 'There is no file or folder called PATH.', which names it"))),
+    ("missing_file", "not_handed_in.py"),
     ("syntax_error", "SyntaxError"),
     ("empty_file", "no code"),
     ("not_python", ".py"),
@@ -103,10 +99,6 @@ def test_does_a_syntax_error_name_its_line(graded):
     assert "line 2" in graded["syntax_error"].results["output"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "session.run shows the harness's own words ('`Value` is not defined in the submission'); "
-    "messages.MISSING_NAME, which tells the student to keep the starter code's names, is only "
-    "a fallback for an empty error and never reaches a student"))
 def test_does_a_renamed_class_cost_its_stages_and_say_keep_the_names(graded):
     g = graded["renamed_value"]
     assert [t["number"] for t in g.failed()] == [c.id for s in (1, 2, 3) for c in bank.checks_of(s)]
@@ -114,18 +106,12 @@ def test_does_a_renamed_class_cost_its_stages_and_say_keep_the_names(graded):
         assert M.MISSING_NAME.format(name="Value") in t["output"], t["output"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "3.8 (suite/test_stage3.py, test_tanh_from_exp) prints its random input and the expected "
-    "result for it: 'x.grad is ... for x = X; the direct tanh gives 1 - tanh(X)**2' (and "
-    "'but tanh(x) is ...' when the value is wrong), against CONTRACT.md section 4"))
-def test_does_a_randomized_check_keep_its_expected_value_to_itself(graded):
+def test_does_a_randomized_check_keep_its_input_and_expected_value_to_itself(graded):
+    """3.8 passes the lecture's n and fails its random one: no number may be shown for it."""
     g = graded["exp_right_at_the_lecture_input_only"]
     (output,) = [t["output"] for t in g.failed(3) if t["number"] == "3.8"]
-    found = re.search(r"for x = (-?[0-9.]+)", output)
-    assert found and float(found.group(1)) != 0.8813735870195432, output   # the random input
-    x = float(found.group(1))
-    for expected in (1 - math.tanh(x) ** 2, math.tanh(x)):
-        assert f"{expected:.6g}" not in output, output
+    message = output.partition("\n\n")[2]
+    assert message and re.findall(r"\d\.\d", message) == [], message
 
 
 def test_does_stage_narrow_the_grading_to_those_stages(graded):
