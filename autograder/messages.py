@@ -8,9 +8,9 @@ import signal
 
 # -- when the code could not be run ---------------------------------------------------------
 
-DURING_LOAD = "while running your notebook's cells"
+DURING_LOAD = "while your code ran from the top, before any check"
 DURING_REQUEST = "while a check was running"
-TIMEOUT = ("Your code was stopped {during}: it ran for more than {seconds:g} seconds. "
+TIMEOUT = ("Your code was stopped {during}: it ran for more than {seconds:g} second(s). "
            "Look for a loop that never ends (for example in backward(), a graph walk "
            "that never marks a node as visited).")
 PROTOCOL = ("Your code interfered with the grader's connection to it (it wrote to a file "
@@ -62,12 +62,21 @@ TANH_WRONG_INPUT = ("The derivative of tanh is 1 - tanh(x)**2: use the output t 
                     "not the input x.")
 NO_SEED = ("After backward() the output's own gradient should be 1.0 (d out / d out = 1): "
            "seed it before walking the graph.")
+SEED_LATE = ("No gradient reached any input, though the output's grad ends at 1.0: set it to "
+             "1.0 before calling the nodes' _backward, not after.")
 ORDER = ("Gradients reached only part of the graph: call _backward on the nodes in reverse "
          "topological order, output first, so each node has its full gradient before it "
          "passes it on.")
 VISITED_TWICE = ("Some gradients came out too large: a node reachable along two paths had its "
                  "_backward called twice. Mark nodes as visited when building the order.")
 NOT_A_VALUE = "It returned {got} where a Value was expected."
+COERCE = "Wrap a plain number in a Value (Value(other)) before using other.data."
+TANH_COMPOSED = ("Check the derivatives of exp, pow and division, and the reflected operators "
+                 "they use (1 + e, 2 * n).")
+REFLECTED_RECURSION = ("A reflected operator that calls itself never ends: in __radd__, "
+                       "`self + other` lets Value.__add__ do the work; `other + self` asks "
+                       "Python for __radd__ again.")
+MLP_CHAIN = "Each layer's outputs are the next layer's inputs."
 RELU_NEGATIVE = "relu passes no gradient where its input is negative: its derivative there is 0."
 POW_RULE = "The power rule: d/dx x**k = k * x**(k-1), times out.grad."
 EXP_RULE = "The derivative of exp is exp itself: use out.data, times out.grad."

@@ -69,7 +69,7 @@ class GradingPlugin:
             if isinstance(exc, Mistake):
                 message, kind, hint = exc.message, "mistake", messages.hint_name(exc.hint)
             elif isinstance(exc, StudentProblem):
-                message, kind = exc.message, exc.kind
+                message, kind, hint = exc.message, exc.kind, messages.hint_name(exc.hint)
             else:
                 message, kind = messages.GRADER_BUG, "grader_error"
                 self.grader_errors.append(f"{check.id}: {call.excinfo.exconly()}\n{report.longreprtext}")

@@ -21,7 +21,13 @@ class StudentProblem(Exception):
 
     def __init__(self, message, kind):
         super().__init__(message)
-        self.message, self.kind = message, kind
+        self.message, self.kind, self.hint = message, kind, ""
+
+    def with_hint(self, hint):
+        """The same problem, with the misconception a check recognises in it."""
+        if hint and not self.hint:
+            self.message, self.hint = f"{self.message} {hint}", hint
+        return self
 
 
 class Submission:

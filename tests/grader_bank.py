@@ -146,12 +146,6 @@ ADD_BACKWARD = ("self.grad += 1.0 * out.grad", "other.grad += 1.0 * out.grad")
 MUL_BACKWARD = ("self.grad += other.data * out.grad", "other.grad += self.data * out.grad")
 TANH_BACKWARD = "self.grad += (1 - t**2) * out.grad"
 
-SEED_TOO_LATE = (
-    "backward() that seeds self.grad = 1.0 after the output's own _backward has run (with "
-    "grad 0) leaves every other gradient 0 while the output's grad ends at 1.0: stage 2's "
-    "diagnose() then gives ORDER ('call _backward ... in reverse topological order'), though "
-    "the order is right and the seed comes too late; NO_SEED ('seed it before walking the "
-    "graph') is never given")
 
 MISTAKES = [
     # ---- stage 1: the local derivatives of +, * and tanh ---------------------------------
@@ -190,8 +184,7 @@ MISTAKES = [
     Mistake("no_visited_set", 2, "if v not in visited:", "if True:", M.VISITED_TWICE,
             check="2.6", seed=2),
     Mistake("seed_after_the_walk", 2, ("self.grad = 1.0\n", "node._backward()"),
-            ("pass\n", "node._backward(); self.grad = 1.0"), M.NO_SEED,
-            hint_xfail=SEED_TOO_LATE, misleading_xfail=SEED_TOO_LATE),
+            ("pass\n", "node._backward(); self.grad = 1.0"), M.SEED_LATE),
     # with _prev a tuple the children come in a fixed order, and with seed 11 the shared node
     # y = tanh(-0.239) is negative: its early partial gradient has the other sign, so a.grad
     # comes out SMALLER than expected (the grader once named this mistake only when larger)
@@ -206,25 +199,21 @@ MISTAKES = [
     Mistake("relu_passes_negative", 3, "(out.data > 0) * out.grad", "1.0 * out.grad",
             M.RELU_NEGATIVE),
     Mistake("pow_forgets_upstream", 3, "other * self.data**(other - 1) * out.grad",
-            "other * self.data**(other - 1)", M.POW_RULE),
+            "other * self.data**(other - 1)", M.POW_RULE, also=(M.TANH_COMPOSED,)),
     Mistake("pow_k_x_to_the_k", 3, "other * self.data**(other - 1) * out.grad",
-            "other * self.data**other * out.grad", M.POW_RULE),
+            "other * self.data**other * out.grad", M.POW_RULE, also=(M.TANH_COMPOSED,)),
     Mistake("exp_uses_input", 3, "self.grad += out.data * out.grad",
-            "self.grad += self.data * out.grad", M.EXP_RULE),
-    Mistake("radd_calls_itself", 3, "return self + other", "return other + self", M.REFLECTED,
-            hint_xfail=(
-                "`2 + a` with __radd__ returning `other + self` recurses until RecursionError; "
-                "3.2 and 3.3 then say only 'Computing out raised RecursionError: maximum "
-                "recursion depth exceeded': a check that raises skips its hints, so REFLECTED "
-                "('mind the order of the operands in the reflected ones') is never given")),
+            "self.grad += self.data * out.grad", M.EXP_RULE, also=(M.TANH_COMPOSED,)),
+    Mistake("radd_calls_itself", 3, "return self + other", "return other + self",
+            M.REFLECTED_RECURSION, also=(M.TANH_COMPOSED,)),
     Mistake("neg_times_one", 3, "return self * -1", "return self * 1", None),
     Mistake("sub_adds", 3, "return self + (-other)", "return self + other", None),
     Mistake("add_no_number_coercion", 3,
             "other = Value(other)\n        out = Value(self.data + other.data",
-            "pass\n        out = Value(self.data + other.data", None),
+            "pass\n        out = Value(self.data + other.data", M.COERCE),
     Mistake("mul_no_number_coercion", 3,
             "other = Value(other)\n        out = Value(self.data * other.data",
-            "pass\n        out = Value(self.data * other.data", None),
+            "pass\n        out = Value(self.data * other.data", M.COERCE),
     # ---- stage 4: Neuron, Layer, MLP --------------------------------------------------------
     Mistake("neuron_without_tanh", 4, "return act.tanh()", "return act", M.NEURON_OUTPUT),
     Mistake("neuron_without_bias", 4, "zip(self.w, x)), self.b)", "zip(self.w, x)))",

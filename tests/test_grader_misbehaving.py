@@ -94,7 +94,7 @@ CASES = [
     Case("baseline", py(lambda ref: ref), lose={}, says=()),
     Case("loop_at_import", py(lambda ref: ref + "\nwhile True:\n    pass\n"),
          lose={s: ALL for s in bank.STAGES},
-         says=("Not graded", "stopped", "more than 2 seconds", "loop"), hangs=2),
+         says=("Not graded", "stopped", "more than 2 second", "loop"), hangs=2),
     Case("loop_in_backward",
          py(edit("self.grad = 1.0\n", "self.grad = 1.0; spin_forever()\n",
                  after="\n\ndef spin_forever():\n    while True:\n        pass\n")),

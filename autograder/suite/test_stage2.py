@@ -7,10 +7,16 @@ from autograder.expect import Mistake, close, expect, expect_public_grads, fmt
 from autograder.programs import L_EXAMPLE, L_GRADS, NEURON, NEURON_GRADS, numerical_grads, random_graph
 
 
-def diagnose(got, want, output):
-    """Which classic backward() mistake do these gradients look like?"""
+def diagnose(got, want, output, children=()):
+    """Which classic backward() mistake do these gradients look like?
+
+    children: the output's direct inputs, when read. They get their gradient from the
+    output's own _backward, which runs first in any order that ends at the inputs; so if
+    they got nothing while the output holds 1.0, the seed came too late."""
     if not close(got[output]["grad"], 1.0):
         return M.NO_SEED
+    if children and all(close(got[n]["grad"], 0.0) for n in children):
+        return M.SEED_LATE
     ratios = [got[n]["grad"] / w for n, w in want.items()
               if abs(w) > 1e-9 and type(got[n]["grad"]) in (int, float)]
     if any(close(got[n]["grad"], 0.0) for n, w in want.items() if abs(w) > 1e-9):
@@ -22,7 +28,8 @@ def diagnose(got, want, output):
 
 def backward_check(student, program, want, output):
     got = student.graph(program, backward=output, read=list(want))
-    expect_public_grads(got, want, lambda wrong: diagnose(got, want, output))
+    children = next(node[2:] for node in program if node[0] == output)
+    expect_public_grads(got, want, lambda wrong: diagnose(got, want, output, children))
 
 
 @pytest.mark.check("2.1")
@@ -63,10 +70,9 @@ def test_value_used_twice(student):
 def test_two_paths(student):
     program = [["a", "leaf", -2.0], ["b", "leaf", 3.0], ["d", "mul", "a", "b"],
                ["e", "add", "a", "b"], ["f", "mul", "d", "e"]]
-    got = student.graph(program, backward="f", read=["a", "b", "f"])
+    got = student.graph(program, backward="f", read=["a", "b", "d", "e", "f"])
     want = {"a": -3.0, "b": -8.0}
-    expect_public_grads(got, want, lambda wrong: diagnose(got, want, "f")
-                        if close(got["f"]["grad"], 1.0) else M.NO_SEED)
+    expect_public_grads(got, want, lambda wrong: diagnose(got, want, "f", ("d", "e")))
 
 
 @pytest.mark.check("2.6")
@@ -78,12 +84,12 @@ def test_shared_intermediate_node(student, rng):
         program = [["a", "leaf", a], ["y", "tanh", "a"], ["three", "leaf", 3.0],
                    ["one", "leaf", 1.0], ["u", "mul", "y", "three"], ["v", "add", "y", "one"],
                    ["w", "mul", "u", "v"]]
-        got = student.graph(program, backward="w", read=["a", "y", "w"])
+        got = student.graph(program, backward="w", read=["a", "y", "u", "v", "w"])
         want = numerical_grads(program, "w")
         if not close(got["a"]["grad"], want["a"], rel=1e-5, abs_tol=1e-7):
             # the seed is right and gradients arrive, yet the one node reached along two
             # paths passes on a wrong one: it ran its _backward too early or twice
-            hint = diagnose(got, {"a": want["a"]}, "w") or M.VISITED_TWICE
+            hint = diagnose(got, {"a": want["a"]}, "w", ("u", "v")) or M.VISITED_TWICE
             if hint == M.ORDER and not close(got["a"]["grad"], 0.0):
                 hint = M.VISITED_TWICE
             raise Mistake("In a graph where one node is used along two paths, the gradient "
@@ -95,9 +101,10 @@ def test_random_graphs(student, rng):
     for size in (6, 10, 14):
         program = random_graph(rng, size)
         want = numerical_grads(program, "out")
-        got = student.graph(program, backward="out", read=list(want) + ["out"])
+        children = [a for a in program[-1][2:] if isinstance(a, str)]
+        got = student.graph(program, backward="out", read=sorted(set(want) | set(children)) + ["out"])
         wrong = [n for n in want if not close(got[n]["grad"], want[n], rel=1e-5, abs_tol=1e-7)]
         if wrong:
             raise Mistake(f"On a random expression of {len(program)} nodes, backward() gave "
                           f"{len(wrong)} of its {len(want)} inputs a wrong gradient.",
-                          diagnose(got, want, "out"))
+                          diagnose(got, want, "out", children))

@@ -11,6 +11,7 @@ import pytest
 from autograder import messages as M
 from autograder.expect import Mistake, close, expect, fmt
 from autograder.programs import evaluate, numerical_grads
+from autograder.session import StudentProblem
 
 
 def check_expression(student, program, output, what, hints=()):
@@ -19,7 +20,10 @@ def check_expression(student, program, output, what, hints=()):
     want_data = evaluate(program)[output]
     want = numerical_grads(scaled, "top")
     read = [n[0] for n in program if n[1] == "leaf"] + [output]
-    got = student.graph(scaled, backward="top", read=read)
+    try:
+        got = student.graph(scaled, backward="top", read=read)
+    except StudentProblem as problem:
+        raise problem.with_hint(hint_for_error(problem.message))
     if not got[output]["is_value"]:
         raise Mistake(f"{what} did not give a Value.", M.NOT_A_VALUE.format(got=fmt(got[output]["data"])))
     if not close(got[output]["data"], want_data, rel=1e-9):
@@ -28,6 +32,15 @@ def check_expression(student, program, output, what, hints=()):
     if wrong:
         raise Mistake(f"{what}: after backward(), the gradient of {', '.join(wrong)} is wrong.",
                       _first(hints, got, want, "grad"))
+
+
+def hint_for_error(message):
+    """The misconception behind an error a stage-3 expression raised, when it is a known one."""
+    if "RecursionError" in message:
+        return M.REFLECTED_RECURSION
+    if "has no attribute 'data'" in message and ("'int'" in message or "'float'" in message):
+        return M.COERCE
+    return None
 
 
 def _first(hints, got, want, part):
@@ -46,11 +59,13 @@ def test_numbers_on_the_right(student, rng):
     a = round(rng.uniform(-3, 3), 3)
     for op, k, f in (("add", 2, lambda x: x + 2), ("mul", 2, lambda x: x * 2),
                      ("add", 0.5, lambda x: x + 0.5), ("mul", -1.5, lambda x: x * -1.5)):
-        got = student.graph([leaf("a", a), ["out", op, "a", k]], read=["out"], variant="own_add_mul")
+        try:
+            got = student.graph([leaf("a", a), ["out", op, "a", k]], read=["out"], variant="own_add_mul")
+        except StudentProblem as problem:
+            raise problem.with_hint(hint_for_error(problem.message))
         expr = f"a {'+' if op == 'add' else '*'} {k}"
         expect(got["out"]["is_value"] and close(got["out"]["data"], f(a)),
-               f"{expr} should be a Value holding {expr} computed on a's data.",
-               "Wrap a plain number in a Value before using other.data.")
+               f"{expr} should be a Value holding {expr} computed on a's data.", M.COERCE)
 
 
 @pytest.mark.check("3.2")
@@ -118,8 +133,7 @@ def test_tanh_from_exp(student, rng):
         grad = f" (it is {fmt(got['x']['grad'])}, the direct tanh gives {fmt(want)})" if public else ""
         expect(close(got["x"]["grad"], want, rel=1e-6),
                f"Through (e - 1) / (e + 1), the gradient of n differs from the direct tanh's "
-               f"{where}{grad}. Check the derivatives of exp, pow and division, and the "
-               "reflected operators.")
+               f"{where}{grad}.", M.TANH_COMPOSED)
 
 
 SANITY = [leaf("x", -4.0), ["x2", "mul", 2, "x"], ["x2p2", "add", "x2", 2], ["z", "add", "x2p2", "x"],

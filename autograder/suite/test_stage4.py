@@ -74,17 +74,19 @@ def test_layer_outputs(student, rng, reference):
             else:
                 expect(g["is_list"] and len(g["data"]) == nout,
                        f"Layer(3, {nout}) should return a list of {nout} Values.")
-            expect(g["all_values"] and all_close(g["data"], w["data"], rel=1e-9),
-                   f"Layer(3, {nout}) with its parameters set by hand gives the wrong outputs.",
-                   M.NEURON_OUTPUT if nout == 1 else None)
+            if not (g["all_values"] and all_close(g["data"], w["data"], rel=1e-9)):
+                raise Mistake(f"Layer(3, {nout}) with its parameters set by hand gives the wrong "
+                              "outputs.", blame(student, reference, rng, "Layer"))
 
 
 @pytest.mark.check("4.4")
 def test_layer_parameters(student):
     got = student.model("Layer", [3, 4])
-    expect(got["n_params"] == 16 and got["all_values"] and got["distinct"],
+    expect(got["n_params"] == 16 and got["all_values"],
            f"Layer(3, 4).parameters() lists {got['n_params']} Values; expected 16 "
            "(4 neurons, each 3 weights and a bias).", M.PARAM_ORDER)
+    expect(got["distinct"], "Layer(3, 4).parameters() lists the same Value more than once: "
+                            "each neuron has parameters of its own.", M.PARAM_ORDER)
     expect(got["order_ok"], "Layer(3, 4).parameters() is not its neurons' parameters in order.",
            M.PARAM_ORDER)
 
@@ -100,6 +102,22 @@ def test_mlp_shape(student):
                                   "Values, expected 41 (4*(3+1) + 4*(4+1) + 1*(4+1)).", M.MLP_SIZES)
     expect(got["order_ok"], "MLP(3, [4, 4, 1]).parameters() is not its layers' parameters in order.",
            M.PARAM_ORDER)
+
+
+def blame(student, reference, rng, level="MLP"):
+    """Why a Layer's or an MLP's outputs are wrong when its own parameter order is right:
+    the order inside its parts, the neurons themselves, or (for an MLP) how layers chain."""
+    for kind, args in (("Neuron", [2]), ("Layer", [2, 3])):
+        if not student.model(kind, args)["order_ok"]:
+            return M.PARAM_ORDER
+    if level == "Layer":
+        return M.NEURON_OUTPUT
+    p, xs = params(rng, 12), inputs(rng, 2, 2)
+    got = student.model("Layer", [2, 4], params=p, inputs=xs)
+    want = reference.model("Layer", [2, 4], params=p, inputs=xs)
+    layer_ok = all(all_close(g["data"], w["data"], rel=1e-9)
+                   for g, w in zip(got["outputs"], want["outputs"]))
+    return M.MLP_CHAIN if layer_ok else M.NEURON_OUTPUT
 
 
 def _mlp_case(rng):
@@ -124,9 +142,9 @@ def test_mlp_output(student, rng, reference):
                    f"MLP({nin}, {nouts}) should return "
                    f"{'a list of Values' if w['is_list'] else 'a single Value'}: it returns what "
                    "its last layer returns.", M.LAYER_SINGLE if not w["is_list"] else None)
-            expect(all_close(g["data"], w["data"], rel=1e-9),
-                   f"MLP({nin}, {nouts}) with its parameters set by hand gives the wrong outputs.",
-                   "Each layer's outputs are the next layer's inputs.")
+            if not all_close(g["data"], w["data"], rel=1e-9):
+                raise Mistake(f"MLP({nin}, {nouts}) with its parameters set by hand gives the "
+                              "wrong outputs.", blame(student, reference, rng))
 
 
 @pytest.mark.check("4.7")
