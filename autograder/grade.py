@@ -41,7 +41,7 @@ def grade(path, stages=None, limits=None, seed=None, level=None):
     result = SubmissionResult(id=source.id, stages=stages, stage_from_metadata=from_metadata,
                               sandbox=level)
     result.notes.extend(source.notes)
-    submission = Submission(source, limits, level)
+    submission = Submission(source, limits, level, stages)
     if source.problem:
         result.notes.insert(0, source.problem)
         result.checks = [_not_graded(c, source.problem) for c in TABLE if c.stage in stages]

@@ -18,9 +18,12 @@ class Limits:
     cell_seconds: float = _limit(3.0, "seconds one cell may run while the submission loads; "
                                       "a slower cell is stopped and the next one runs")
     load_seconds: float = _limit(10.0, "seconds to run the submission's cells before any check")
-    submission_seconds: float = _limit(30.0, "seconds for the whole submission, all checks together")
+    submission_seconds: float = _limit(30.0, "seconds for the whole submission's checks, shared "
+                                              "equally by the stages graded")
     memory_mb: int = _limit(512, "address space of the process that runs the student's code, in MB")
     output_bytes: int = _limit(1_000_000, "bytes of printed output kept; the rest is dropped")
+    disk_mb: int = _limit(64, "space for the files the student's code writes, in MB "
+                              "(enforced by the bubblewrap sandbox)")
 
     @property
     def cpu_seconds(self):

@@ -131,8 +131,11 @@ def _load_zip(path, source):
                 source.problem = f"{chosen} in {path.name} unpacks to more than {MAX_FILE_BYTES // 1_000_000} MB."
                 return
             _load_bytes(PurePosixPath(chosen).name, data, source)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, ValueError) as exc:
-        source.problem = f"{path.name} is not a readable zip file ({exc})."
+    except _TooBig:
+        raise
+    except Exception as exc:  # zipfile, zlib, lzma and bz2 each raise their own kinds
+        detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        source.problem = f"{path.name} is not a readable zip file ({detail})."
 
 
 def _load_bytes(name, data, source):
@@ -182,6 +185,9 @@ def _load_notebook(name, text, source):
     except ValueError as exc:
         source.problem = f"{name} is not a readable notebook: its JSON is broken ({exc})."
         return
+    except RecursionError:
+        source.problem = f"{name} is not a readable notebook: its JSON is nested too deeply."
+        return
     if not isinstance(nb, dict) or not ("cells" in nb or "worksheets" in nb):
         source.problem = f"{name} is not a Jupyter notebook (no cells in it)."
         return
@@ -202,7 +208,7 @@ def _load_notebook(name, text, source):
         return
     meta = nb.get("metadata", {}).get("micrograd_course", {})
     stage = meta.get("stage") if isinstance(meta, dict) else None
-    if isinstance(stage, int) and 1 <= stage <= 5:
+    if type(stage) is int and 1 <= stage <= 5:
         source.stage = stage
     skipped_demo = 0
     for index, cell in enumerate(nb.get("cells", []), start=1):

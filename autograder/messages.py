@@ -15,7 +15,7 @@ TIMEOUT = ("Your code was stopped {during}: it ran for more than {seconds:g} sec
            "that never marks a node as visited).")
 PROTOCOL = ("Your code interfered with the grader's connection to it (it wrote to a file "
             "descriptor it does not own), so its answers could not be read.")
-BUDGET = ("Not run: your submission used up its time ({seconds:g} s for all checks) "
+BUDGET = ("Not run: this stage's checks used up their time ({seconds:g} s for the stage) "
           "in earlier checks.")
 LOAD_FAILED = "Not graded: {reason}"
 NOT_IMPLEMENTED = ("Not implemented yet: {where} raised NotImplementedError. "
@@ -26,6 +26,12 @@ MISSING_NAME = ("`{name}` is not defined in your submission, so this check could
 NOT_A_CLASS = "`{name}` in your submission is not a class."
 GRADER_BUG = ("The grader itself failed on this check (not your fault); "
               "your instructor has the details.")
+
+
+def clip(text, limit=400):
+    """Text that came from the student's process, cut to a readable length."""
+    text = str(text)
+    return text if len(text) <= limit else text[:limit] + " [...]"
 
 
 def describe_exit(code, during):

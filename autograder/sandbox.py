@@ -57,7 +57,7 @@ def _hidden_package_folders():
     return sorted(f for f in folders if os.path.isdir(f) and f.startswith(mounted))
 
 
-def bubblewrap_command(folder, harness_name, fd):
+def bubblewrap_command(folder, harness_name, fd, disk_mb=64):
     python = interpreter()
     prefix = os.path.realpath(sys.base_prefix)
     args = ["bwrap", "--unshare-all", "--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY),
@@ -73,8 +73,14 @@ def bubblewrap_command(folder, harness_name, fd):
         args += ["--ro-bind", prefix, prefix]
     for hidden in _hidden_package_folders():
         args += ["--tmpfs", hidden]
-    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
-             "--bind", str(folder), SANDBOX_ROOT, "--chdir", SANDBOX_ROOT,
+    # The worker's folder is a tmpfs of its own, so what it writes is bounded and vanishes
+    # with it; the harness is bound read-only and output.txt is bound from the judge's
+    # folder: a mount point cannot be deleted or replaced by a link or a FIFO.
+    args += ["--proc", "/proc", "--dev", "/dev", "--size", str(16 << 20), "--tmpfs", "/tmp",
+             "--size", str(disk_mb << 20), "--tmpfs", SANDBOX_ROOT,
+             "--ro-bind", str(folder / harness_name), f"{SANDBOX_ROOT}/{harness_name}",
+             "--bind", str(folder / "output.txt"), f"{SANDBOX_ROOT}/output.txt",
+             "--chdir", SANDBOX_ROOT,
              "--clearenv", "--setenv", "HOME", SANDBOX_ROOT, "--setenv", "TMPDIR", SANDBOX_ROOT,
              "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "LANG", "C.UTF-8",
              python, "-I", "-S", "-X", "utf8", f"{SANDBOX_ROOT}/{harness_name}", str(fd)]
@@ -87,6 +93,7 @@ def _works(level):
     folder = Path(__import__("tempfile").mkdtemp(prefix="micrograd-probe-"))
     try:
         (folder / "probe.py").write_text("import sys\nprint('ok')\n")
+        (folder / "output.txt").touch()
         if level == "bubblewrap":
             if not shutil.which("bwrap"):
                 return "the bwrap program is not installed (Debian: apt-get install bubblewrap)"
@@ -130,10 +137,10 @@ def choose(requested="auto"):
     return wanted
 
 
-def popen_arguments(level, folder, harness, fd):
+def popen_arguments(level, folder, harness, fd, disk_mb=64):
     """(argv, extra Popen keyword arguments) to start the worker at this level."""
     if level == "bubblewrap":
-        return bubblewrap_command(folder, harness.name, fd), {"cwd": folder}
+        return bubblewrap_command(folder, harness.name, fd, disk_mb), {"cwd": folder}
     argv = [interpreter(), "-I", "-S", "-X", "utf8", str(harness), str(fd)]
     if level == "separate-user":
         os.chown(folder, NOBODY, NOBODY)

@@ -31,8 +31,13 @@ class StudentProblem(Exception):
 
 
 class Submission:
-    def __init__(self, source, limits, level="limits"):
+    def __init__(self, source, limits, level="limits", stages=(1, 2, 3, 4, 5)):
         self.source, self.limits, self.level = source, limits, level
+        # each stage has its share of the submission's time: what one stage's checks use,
+        # reloads after its crashes included, cannot starve the next stage
+        self.stage_seconds = limits.submission_seconds / max(len(stages), 1)
+        self.stage_spent = {}
+        self.stage = None
         self.worker = None
         self.load_info = None        # what running the cells reported, the first time
         self.load_problem = None     # why the cells could not be run at all
@@ -63,16 +68,40 @@ class Submission:
             self.worker.stop()
         self.worker = Worker(self.source.cells, self.limits, self.level)
         self.prepared = None
+        restart = self.load_info is not None
+        started = time.monotonic()
         try:
-            info = self.worker.start()
+            if restart:
+                # loading again after a crash counts against the stage's time
+                left = self._left()
+                if left <= 0:
+                    raise StudentProblem(messages.BUDGET.format(seconds=self.stage_seconds), "budget")
+                info = self.worker.start(min(self.limits.load_seconds, left))
+            else:
+                info = self.worker.start()
         except WorkerProblem as problem:
-            self.load_problem = messages.LOAD_FAILED.format(reason=problem.message)
             self.worker = None
+            if restart:
+                raise StudentProblem(problem.message, problem.kind)
+            self.load_problem = messages.LOAD_FAILED.format(reason=problem.message)
             raise StudentProblem(self.load_problem, "load")
+        finally:
+            if restart:
+                self._charge(time.monotonic() - started)
         if self.load_info is None:
             self.load_info = info
 
+    def _left(self):
+        return min(self.limits.test_seconds - self.test_spent,
+                   self.stage_seconds - self.stage_spent.get(self.stage, 0.0))
+
+    def _charge(self, seconds):
+        self.spent += seconds
+        self.test_spent += seconds
+        self.stage_spent[self.stage] = self.stage_spent.get(self.stage, 0.0) + seconds
+
     def run(self, stage, probe, variant="", **payload):
+        self.stage = stage
         self.ensure_loaded()
         if self.prepared != (stage, variant):
             reply = self._request(units.stage_setup(stage, variant))
@@ -80,33 +109,63 @@ class Submission:
                 raise student_error(reply)
             self.prepared = (stage, variant)
         reply = self._request(dict(payload, probe=probe))
-        if reply.get("ok"):
-            return reply["value"]
-        raise student_error(reply)
+        if reply.get("ok") is True and isinstance(reply.get("value"), dict):
+            return Answer(reply["value"])
+        if reply.get("ok") is False:
+            raise student_error(reply)
+        raise StudentProblem(messages.PROTOCOL, "protocol")
 
     def _request(self, payload):
-        left = min(self.limits.test_seconds - self.test_spent,
-                   self.limits.submission_seconds - self.spent)
+        left = self._left()
         if left <= 0:
-            raise StudentProblem(messages.BUDGET.format(seconds=self.limits.submission_seconds),
-                                 "budget")
+            raise StudentProblem(messages.BUDGET.format(seconds=self.stage_seconds), "budget")
         started = time.monotonic()
         test_left = self.limits.test_seconds - self.test_spent
-        limit = (self.limits.test_seconds if test_left <= self.limits.submission_seconds - self.spent
-                 else self.limits.submission_seconds)
+        limit = self.limits.test_seconds if test_left <= left else self.stage_seconds
         try:
             return self.worker.request(payload, left, messages.DURING_REQUEST, limit)
         except WorkerProblem as problem:
             self.prepared = None
             raise StudentProblem(problem.message, problem.kind)
         finally:
-            used = time.monotonic() - started
-            self.spent += used
-            self.test_spent += used
+            self._charge(time.monotonic() - started)
+
+
+class Answer(dict):
+    """A worker's answer. The worker is the student's process, so any part of an answer
+    may be missing or of the wrong type: reading one that is raises StudentProblem (the
+    code interfered with the grader), never an error of the grader."""
+
+    def __getitem__(self, key):
+        try:
+            value = super().__getitem__(key)
+        except (KeyError, TypeError):
+            raise StudentProblem(messages.PROTOCOL, "protocol") from None
+        if isinstance(value, dict) and not isinstance(value, Answer):
+            return Answer(value)
+        if isinstance(value, list):
+            return AnswerList(value)
+        return value
+
+
+class AnswerList(list):
+    def __getitem__(self, index):
+        try:
+            value = super().__getitem__(index)
+        except (IndexError, TypeError):
+            raise StudentProblem(messages.PROTOCOL, "protocol") from None
+        return Answer(value) if isinstance(value, dict) else value
+
+    def __iter__(self):
+        for value in super().__iter__():
+            yield Answer(value) if isinstance(value, dict) else value
 
 
 def student_error(reply):
-    step, error = reply.get("step", "running a check"), reply.get("error", "an error")
+    step = messages.clip(reply.get("step", "running a check"), 200)
+    error = messages.clip(reply.get("error", "an error"))
+    if not isinstance(reply.get("step"), str) or not isinstance(reply.get("error"), str):
+        return StudentProblem(messages.PROTOCOL, "protocol")
     if reply.get("not_implemented"):
         return StudentProblem(messages.NOT_IMPLEMENTED.format(where=step), "not_implemented")
     missing = re.match(r"LookupError: `(\w+)` (is not defined|in the submission is not a class)", error)

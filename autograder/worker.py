@@ -41,14 +41,19 @@ class Worker:
 
     # -- life cycle ------------------------------------------------------------------------
 
-    def start(self):
-        """Run the submission's cells; returns {"cell_errors": [...], "defined": [...]}."""
+    def start(self, seconds=None):
+        """Run the submission's cells (within `seconds`, default the load limit); returns
+        {"cell_errors": [...], "defined": [...]}."""
         self.folder = Path(tempfile.mkdtemp(prefix="micrograd-worker-"))
         harness = self.folder / HARNESS.name
         shutil.copyfile(HARNESS, harness)
-        (self.folder / "output.txt").touch()
+        # the judge reads what was printed through its own descriptor, opened before the
+        # student's code runs: replacing output.txt by a link or a FIFO changes nothing here
+        self._output_fd = os.open(self.folder / "output.txt",
+                                  os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
         read_end, write_end = os.pipe()
-        argv, where = sandbox.popen_arguments(self.level, self.folder, harness, write_end)
+        argv, where = sandbox.popen_arguments(self.level, self.folder, harness, write_end,
+                                              self.limits.disk_mb)
         env = {"PATH": "/usr/bin:/bin", "HOME": str(self.folder), "LANG": "C.UTF-8",
                "TMPDIR": str(self.folder)}
         try:
@@ -61,10 +66,18 @@ class Worker:
         os.set_blocking(read_end, False)
         init = {"limits": self.limits.for_worker(), "cells": self.cells}
         self._write(init)
-        reply = self._read(self.limits.load_seconds, during=messages.DURING_LOAD)
-        if not reply.get("loaded"):
-            self.stop()
-            raise WorkerProblem("protocol", messages.PROTOCOL)
+        limit = seconds or self.limits.load_seconds
+        deadline = time.monotonic() + limit
+        while True:
+            # anything on the pipe that is not a well-formed load report is not ours: skip it
+            reply = self._read(max(deadline - time.monotonic(), 0), messages.DURING_LOAD, limit)
+            errors, defined = reply.get("cell_errors"), reply.get("defined")
+            if (reply.get("loaded") is True and isinstance(errors, list) and isinstance(defined, list)
+                    and all(isinstance(e, dict) and isinstance(e.get("cell"), str)
+                            and isinstance(e.get("error"), str) for e in errors)):
+                break
+        for e in errors:
+            e["cell"], e["error"] = messages.clip(e["cell"]), messages.clip(e["error"])
         return reply
 
     def stop(self):
@@ -88,6 +101,10 @@ class Worker:
             except OSError:
                 pass
             self.proc = None
+        if getattr(self, "_output_fd", None) is not None:
+            self._last_output = self.output()
+            os.close(self._output_fd)
+            self._output_fd = None
         if self.folder is not None:
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder = None
@@ -98,11 +115,10 @@ class Worker:
 
     def output(self, limit=4000):
         """The first bytes the student's code printed, for the instructor's eyes."""
-        if self.folder is None:
-            return ""
+        if getattr(self, "_output_fd", None) is None:
+            return getattr(self, "_last_output", "")
         try:
-            with open(self.folder / "output.txt", "rb") as f:
-                return f.read(limit).decode("utf-8", "replace")
+            return os.pread(self._output_fd, limit, 0).decode("utf-8", "replace")
         except OSError:
             return ""
 

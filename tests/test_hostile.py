@@ -531,16 +531,13 @@ CASES = [
          import os
          os.remove("output.txt")
          os.mkfifo("output.txt")
-         '''), quick=True, at_limits=True,
-         holes={"bubblewrap": ("exit+time+files", HOLE_OUTPUT_FILE),
-                "limits": ("exit+time+files", HOLE_OUTPUT_FILE)}),
+         '''), quick=True, at_limits=True),
     Case("sends_replies_of_the_wrong_shape", ref_plus('''
          import sys
          _harness = sys.modules["__main__"]
          _harness.answer = lambda bench, request: {"id": request.get("id"), "ok": True,
                                                     "value": "garbage"}
-         '''), lose={s: ALL for s in STAGES},
-         holes={"bubblewrap": ("exit", HOLE_REPLY_SHAPE), "limits": ("exit", HOLE_REPLY_SHAPE)}),
+         '''), lose={s: ALL for s in STAGES}),
     Case("forges_the_load_reply", ref_plus('''
          import os
          for fd in range(3, 64):
@@ -548,15 +545,13 @@ CASES = [
                  os.write(fd, b'{"loaded": true, "cell_errors": "boom", "defined": []}\\n')
              except OSError:
                  pass
-         '''), lose={},
-         holes={"bubblewrap": ("exit", HOLE_LOAD_REPLY), "limits": ("exit", HOLE_LOAD_REPLY)}),
+         '''), lose={}),
     Case("sends_100_kilobyte_error_messages", ref_plus('''
          import sys
          _harness = sys.modules["__main__"]
          _harness.answer = lambda bench, request: {"id": request.get("id"), "ok": False,
              "step": "checking", "error": "E: " + "A" * 100_000}
-         '''), lose={s: ALL for s in STAGES}, extra=small_results,
-         holes={"bubblewrap": ("size", HOLE_LONG_ERRORS), "limits": ("size", HOLE_LONG_ERRORS)}),
+         '''), lose={s: ALL for s in STAGES}, extra=small_results),
     Case("echoes_the_reference_code_it_is_sent", nothing_plus('''
          import sys
          _harness = sys.modules["__main__"]
@@ -578,9 +573,7 @@ CASES = [
              reference(), "        self._backward = lambda: None   # a leaf has nothing to pass back\n",
              "        self._backward = lambda: None\n        os._exit(0)\n"),
          lose={1: ALL, 2: ALL, 3: ALL},
-         limits={"load_seconds": 1, "submission_seconds": 6},
-         holes={"bubblewrap": ("exit+time+files", HOLE_RELOADS),
-                "limits": ("exit+time+files", HOLE_RELOADS)}),
+         limits={"load_seconds": 1, "submission_seconds": 6}),
     Case("fills_its_folder_with_files", ref_plus('''
          import os
          written = 0
@@ -592,8 +585,7 @@ CASES = [
              except OSError:
                  break
          raise RuntimeError(f"wrote {written} MB")
-         '''), extra=wrote_at_most(300),
-         holes={"bubblewrap": ("quota", HOLE_DISK)}),
+         '''), extra=wrote_at_most(300)),
     Case("fills_the_memory_backed_tmp", ref_plus('''
          import os
          written = 0
@@ -607,8 +599,7 @@ CASES = [
          raise RuntimeError(f"wrote {written} MB")
          '''), limits={"memory_mb": 256}, extra=wrote_at_most(256),
          only_bubblewrap="at the limits level /tmp is the machine's own /tmp: the files would "
-                         "stay there (the 'files' property covers that level's weakness)",
-         holes={"bubblewrap": ("quota", HOLE_TMPFS)}),
+                         "stay there (the 'files' property covers that level's weakness)"),
 ]
 CASE = {c.name: c for c in CASES}
 
