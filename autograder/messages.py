@@ -15,8 +15,11 @@ TIMEOUT = ("Your code was stopped {during}: it ran for more than {seconds:g} sec
            "that never marks a node as visited).")
 PROTOCOL = ("Your code interfered with the grader's connection to it (it wrote to a file "
             "descriptor it does not own), so its answers could not be read.")
-BUDGET = ("Not run: this stage's checks used up their time ({seconds:g} s for the stage) "
-          "in earlier checks.")
+STAGE_TIMEOUT = ("Your code was stopped while a check was running: this stage's checks had "
+                 "used up their time ({seconds:.3g} s for the stage). Look for a loop that never "
+                 "ends (for example in backward(), a graph walk that never marks a node as visited).")
+BUDGET = ("Not run: this stage's checks used up their time ({seconds:.3g} s for the stage) "
+          "in earlier checks. Look for a loop that never ends, or code that is very slow.")
 LOAD_FAILED = "Not graded: {reason}"
 NOT_IMPLEMENTED = ("Not implemented yet: {where} raised NotImplementedError. "
                    "Write the code where the stub says, then run the checks again.")

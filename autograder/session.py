@@ -33,9 +33,11 @@ class StudentProblem(Exception):
 class Submission:
     def __init__(self, source, limits, level="limits", stages=(1, 2, 3, 4, 5)):
         self.source, self.limits, self.level = source, limits, level
-        # each stage has its share of the submission's time: what one stage's checks use,
-        # reloads after its crashes included, cannot starve the next stage
-        self.stage_seconds = limits.submission_seconds / max(len(stages), 1)
+        # each stage has its share of the submission's time, an equal part of what is left
+        # when it starts: what one stage's checks use, reloads after its crashes included,
+        # cannot starve the stages after it, and time a stage does not use flows forward
+        self.stages = list(stages)
+        self.stage_budget = {}
         self.stage_spent = {}
         self.stage = None
         self.worker = None
@@ -91,6 +93,13 @@ class Submission:
         if self.load_info is None:
             self.load_info = info
 
+    @property
+    def stage_seconds(self):
+        if self.stage not in self.stage_budget:
+            later = [s for s in self.stages if s >= self.stage] or [self.stage]
+            self.stage_budget[self.stage] = (self.limits.submission_seconds - self.spent) / len(later)
+        return self.stage_budget[self.stage]
+
     def _left(self):
         return min(self.limits.test_seconds - self.test_spent,
                    self.stage_seconds - self.stage_spent.get(self.stage, 0.0))
@@ -120,12 +129,15 @@ class Submission:
         if left <= 0:
             raise StudentProblem(messages.BUDGET.format(seconds=self.stage_seconds), "budget")
         started = time.monotonic()
-        test_left = self.limits.test_seconds - self.test_spent
-        limit = self.limits.test_seconds if test_left <= left else self.stage_seconds
+        stage_bound = self.limits.test_seconds - self.test_spent > left
         try:
-            return self.worker.request(payload, left, messages.DURING_REQUEST, limit)
+            return self.worker.request(payload, left, messages.DURING_REQUEST,
+                                       self.limits.test_seconds)
         except WorkerProblem as problem:
             self.prepared = None
+            if problem.kind == "timeout" and stage_bound:
+                raise StudentProblem(messages.STAGE_TIMEOUT.format(seconds=self.stage_seconds),
+                                     "timeout")
             raise StudentProblem(problem.message, problem.kind)
         finally:
             self._charge(time.monotonic() - started)

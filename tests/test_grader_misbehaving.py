@@ -98,7 +98,7 @@ CASES = [
     Case("loop_in_backward",
          py(edit("self.grad = 1.0\n", "self.grad = 1.0; spin_forever()\n",
                  after="\n\ndef spin_forever():\n    while True:\n        pass\n")),
-         lose={2: ALL}, says=("stopped while a check was running", "more than 1 second", "loop"),
+         lose={2: ALL}, says=("loop",),
          args=("--test-seconds", 1, "--load-seconds", 2, "--submission-seconds", 20), hangs=7 * 1),
     Case("sys_exit_at_import", py(lambda ref: "import sys\nsys.exit(0)\n" + ref),
          lose={s: ALL for s in bank.STAGES}, says=("not defined",), notes_say=("SystemExit",)),
@@ -239,8 +239,13 @@ def test_is_no_process_of_the_submission_left_running(graded, name):
 
 def test_does_a_timeout_name_the_limit_it_broke(graded):
     """Not the time that was left for the request (it once said 'more than 0.488948 seconds')."""
-    for t in graded["loop_in_backward"].failed(2):
-        assert "it ran for more than 1 second" in t["output"], t["output"]
+    failed = graded["loop_in_backward"].failed(2)
+    # each check stops at its own limit, until the stage's share of the time is used up:
+    # then the message names the stage's time, not a check's
+    assert "it ran for more than 1 second" in failed[0]["output"], failed[0]["output"]
+    for t in failed:
+        assert ("it ran for more than 1 second" in t["output"]
+                or "this stage's checks" in t["output"]), t["output"]
 
 
 def test_is_the_flood_of_output_kept_out_of_results_json(graded):
