@@ -255,16 +255,19 @@ def nbgrader_course(root, n):
     release = root / "release" / "stage1" / SOLUTION_STAGE1.name
     reference = REFERENCE.read_text()
     rng = random.Random(7)
+    mistaken = 0
     for i in range(n):
         nb = nbformat.read(release, as_version=4)
         work = mc.Work(f"student{i:02d}", notebook=nb)
         work.code = mc.fill_stubs(work.code, reference)
         if rng.random() < 0.3:
             rng.choice(NBGRADER_MISTAKES).apply(work)
+            mistaken += 1
         target = root / "submitted" / f"student{i:02d}" / "stage1"
         target.mkdir(parents=True)
         (target / SOLUTION_STAGE1.name).write_text(nbformat.writes(nb))
         shutil.copyfile(root / "release" / "stage1" / PICTURE.name, target / PICTURE.name)
+    return mistaken
 
 
 def nbgrader_env():
@@ -286,7 +289,7 @@ def nbgrader_scores(root):
 
 def side_by_side(tmp, n, jobs):
     root = tmp / "nbgrader-course"
-    nbgrader_course(root, n)
+    mistaken = nbgrader_course(root, n)
     nb_seconds, _ = timed([str(REPO / ".venv" / "bin" / "nbgrader"), "autograde", "stage1", "--force"],
                           cwd=root, env=nbgrader_env())
     graded = sorted(p.parent.parent.name for p in (root / "autograded").glob(f"*/stage1/{SOLUTION_STAGE1.name}"))
@@ -304,11 +307,13 @@ def side_by_side(tmp, n, jobs):
         result = json.loads((tmp / "ours-on-nbgrader" / student / "stage1" / "results.json").read_text())
         ours[student] = result["score"]
     agree = sum(1 for s in theirs if (theirs[s] == 4) == (ours[s] == 20))
-    say(f"  full marks agree (nbgrader 4/4 vs ours 20/20) for {agree} of {len(theirs)} students")
+    say(f"  full marks agree (nbgrader 4/4 vs ours 20/20) for {agree} of {len(theirs)} students "
+        f"({mistaken} of them with a stage 1 mistake)")
     marginal = max(ours_seconds - fixed_seconds, 1e-9) / n
     return {"n": n, "jobs": jobs, "nbgrader": nb_seconds, "ours": ours_seconds,
             "ratio": nb_seconds / ours_seconds, "fixed": fixed_seconds, "marginal": marginal,
-            "marginal_ratio": (nb_seconds / n) / marginal, "agree": agree, "students": len(theirs)}
+            "marginal_ratio": (nb_seconds / n) / marginal, "agree": agree, "students": len(theirs),
+            "mistaken": mistaken}
 
 
 # -- 4. where the time goes --------------------------------------------------------------------
@@ -474,7 +479,7 @@ def markdown(args, info, lat, bat, side, parts, fixed):
                 f"{side['ours']:.1f} s | {side['ours'] / side['n']:.3f} s |", "",
                 f"Ratio: {side['ratio']:.1f}x. Target {TARGETS['nbgrader']}: "
                 f"{verdict(side['ratio'] >= 20)}. Full marks agree for {side['agree']} of "
-                f"{side['students']} students.", "",
+                f"{side['students']} students ({side['mistaken']} of them with a stage 1 mistake).", "",
                 f"Of this grader's {side['ours']:.1f} s, {side['fixed']:.1f} s is the command's "
                 "fixed cost (measured as a second run with nothing left to grade: start, "
                 "discovery, gradebook, class report); beyond it each submission costs "
