@@ -46,22 +46,32 @@ def build_parser():
 
 
 def serve(args, limits):
-    """Grade the submissions named on stdin, one JSON record per line on --fd."""
+    """Grade the submissions named on stdin, one JSON record per line on --fd; the hidden
+    suite is collected once for all of them."""
     import traceback
 
-    from .grade import grade
+    from .grade import GraderError, grade_many
 
     out = os.fdopen(args.fd, "w", buffering=1)
-    for line in sys.stdin:
-        task = json.loads(line)
-        try:
-            record = grade(task["path"], stages=args.stage, limits=limits, seed=args.seed,
-                           level=args.sandbox).to_record()
-        except Exception:
-            traceback.print_exc()
+    tasks = []
+
+    def paths():
+        for line in sys.stdin:
+            tasks.append(json.loads(line))
+            yield tasks[-1]["path"]
+
+    def on_result(outcome):
+        task = tasks[-1]
+        if isinstance(outcome, GraderError):
+            traceback.print_exception(outcome, file=sys.stderr)
             record = {"error": "grader failed", "id": task["id"]}
+        else:
+            record = outcome.to_record()
         record["id"] = task["id"]
         out.write(json.dumps(record) + "\n")
+
+    grade_many(paths(), on_result, stages=args.stage, limits=limits, seed=args.seed,
+               level=args.sandbox)
     return 0
 
 

@@ -9,7 +9,10 @@ from . import sandbox
 from .checks import TABLE
 from .limits import Limits
 from .loader import load_submission
-from .plugin import GradingPlugin
+import pytest
+from _pytest.runner import runtestprotocol
+
+from .plugin import GradingPlugin, check_of
 from .results import CheckResult, SubmissionResult
 from .session import Submission
 
@@ -32,23 +35,65 @@ def choose_stages(source, stages):
 
 def grade(path, stages=None, limits=None, seed=None, level=None):
     """Grade one submission. level: the sandbox level (default: the strongest available)."""
-    started = time.monotonic()
+    outcomes = []
+    grade_many([path], outcomes.append, stages, limits, seed, level)
+    if isinstance(outcomes[0], GraderError):
+        raise outcomes[0]
+    return outcomes[0]
+
+
+def grade_many(paths, on_result, stages=None, limits=None, seed=None, level=None):
+    """Grade submissions one after the other in one pytest session: the hidden suite is
+    collected once, and its checks run again for each submission. Calls on_result with a
+    SubmissionResult, or a GraderError when the grader failed on that submission, for each
+    path in turn; `paths` may be any iterable, read lazily (a judge reads them from stdin)."""
     limits = limits or Limits()
     level = level or sandbox.choose("auto")
     seed = seed if seed is not None else secrets.randbits(32)
-    source = load_submission(path)
-    stages, from_metadata = choose_stages(source, stages)
-    result = SubmissionResult(id=source.id, stages=stages, stage_from_metadata=from_metadata,
-                              sandbox=level)
-    result.notes.extend(source.notes)
-    submission = Submission(source, limits, level, stages)
-    if source.problem:
-        result.notes.insert(0, source.problem)
-        result.checks = [_not_graded(c, source.problem) for c in TABLE if c.stage in stages]
-    else:
-        plugin = GradingPlugin(submission, stages, seed)
+    plugin = GradingPlugin(None, ALL_STAGES, seed)
+    _run_suite(plugin, _Loop(plugin, paths, on_result, stages, limits, level))
+
+
+class _Loop:
+    """pytest's run loop, replaced: grade each submission with the items collected once."""
+
+    def __init__(self, plugin, paths, on_result, stages, limits, level):
+        self.plugin, self.paths, self.on_result, self.stages = plugin, paths, on_result, stages
+        self.limits, self.level = limits, level
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session):
+        if len({check_of(item).id for item in session.items}) != len(TABLE):
+            raise GraderError("the hidden suite does not have one check for each row of the table")
+        for path in self.paths:
+            try:
+                outcome = self.grade_one(session.items, path)
+            except GraderError as exc:
+                outcome = exc
+            self.on_result(outcome)
+        return True
+
+    def grade_one(self, items, path):
+        started = time.monotonic()
+        source = load_submission(path)
+        stages, from_metadata = choose_stages(source, self.stages)
+        result = SubmissionResult(id=source.id, stages=stages, stage_from_metadata=from_metadata,
+                                  sandbox=self.level)
+        result.notes.extend(source.notes)
+        if source.problem:
+            result.notes.insert(0, source.problem)
+            result.checks = [_not_graded(c, source.problem) for c in TABLE if c.stage in stages]
+            result.execution_time = time.monotonic() - started
+            return result
+        submission = Submission(source, self.limits, self.level, stages)
+        plugin = self.plugin
+        plugin.submission, plugin.results, plugin.grader_errors = submission, {}, []
+        chosen = [item for item in items if check_of(item).stage in stages]
         try:
-            _run_suite(plugin)
+            for i, item in enumerate(chosen):
+                item._initrequest()   # a fresh fixture request each time the check runs
+                runtestprotocol(item, nextitem=chosen[i + 1] if i + 1 < len(chosen) else None,
+                                log=False)
         finally:
             submission.close()
         if plugin.grader_errors:
@@ -62,8 +107,8 @@ def grade(path, stages=None, limits=None, seed=None, level=None):
         if submission.load_problem:
             result.notes.insert(0, submission.load_problem)
         result.output = submission.output
-    result.execution_time = time.monotonic() - started
-    return result
+        result.execution_time = time.monotonic() - started
+        return result
 
 
 def cell_error_notes(errors, shown=3):
@@ -87,16 +132,14 @@ def _not_graded(check, reason):
                        message=f"Not graded: {reason}", kind="load", visibility=check.visibility)
 
 
-def _run_suite(plugin):
-    import pytest
-
+def _run_suite(plugin, loop):
     args = [str(SUITE), "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:doctest",
             "-p", "no:pastebin", "-p", "no:junitxml", "-p", "no:logging", "-p", "no:warnings",
             "-c", str(SUITE / "pytest.ini"), "--rootdir", str(SUITE), "-s"]
     old = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"   # only the suite and this plugin
     try:
-        code = pytest.main(args, plugins=[plugin])
+        code = pytest.main(args, plugins=[plugin, loop])
     finally:
         if old is None:
             os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)

@@ -1,8 +1,8 @@
 """The limits a worker runs under, in one place: each with its type, default and help text.
 
-The defaults are far above what a correct submission needs (all five stages of the
-reference solution take about a tenth of a second and a few megabytes), and low enough that
-a class with a few runaway submissions is still graded quickly.
+The defaults are far above what a correct submission needs (the reference solution's cells
+load in about 0.05 s and all five stages are checked in about 0.1 s, in a few megabytes),
+and low enough that a class with a few runaway submissions is still graded quickly.
 """
 
 from dataclasses import dataclass, field, fields
@@ -14,11 +14,11 @@ def _limit(default, help):
 
 @dataclass(frozen=True)
 class Limits:
-    test_seconds: float = _limit(2.0, "wall-clock seconds one check may take")
-    cell_seconds: float = _limit(3.0, "seconds one cell may run while the submission loads; "
+    test_seconds: float = _limit(1.0, "wall-clock seconds one check may take")
+    cell_seconds: float = _limit(1.0, "seconds one cell may run while the submission loads; "
                                       "a slower cell is stopped and the next one runs")
-    load_seconds: float = _limit(10.0, "seconds to run the submission's cells before any check")
-    submission_seconds: float = _limit(30.0, "seconds for the whole submission's checks, shared "
+    load_seconds: float = _limit(3.0, "seconds to run the submission's cells before any check")
+    submission_seconds: float = _limit(10.0, "seconds for the whole submission's checks, shared "
                                               "equally by the stages graded")
     memory_mb: int = _limit(512, "address space of the process that runs the student's code, in MB")
     output_bytes: int = _limit(1_000_000, "bytes of printed output kept; the rest is dropped")

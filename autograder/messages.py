@@ -15,6 +15,9 @@ TIMEOUT = ("Your code was stopped {during}: it ran for more than {seconds:g} sec
            "that never marks a node as visited).")
 PROTOCOL = ("Your code interfered with the grader's connection to it (it wrote to a file "
             "descriptor it does not own), so its answers could not be read.")
+STAGE_STOPPED = ("Not run: an earlier check of this stage was stopped because your code ran "
+                 "too long, and this check runs the same code. Look for a loop that never ends "
+                 "(for example in backward(), a graph walk that never marks a node as visited).")
 STAGE_TIMEOUT = ("Your code was stopped while a check was running: this stage's checks had "
                  "used up their time ({seconds:.3g} s for the stage). Look for a loop that never "
                  "ends (for example in backward(), a graph walk that never marks a node as visited).")

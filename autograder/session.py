@@ -38,6 +38,7 @@ class Submission:
         # cannot starve the stages after it, and time a stage does not use flows forward
         self.stages = list(stages)
         self.stage_budget = {}
+        self.timed_out = set()       # stages whose code ran past a limit once already
         self.stage_spent = {}
         self.stage = None
         self.worker = None
@@ -125,6 +126,9 @@ class Submission:
         raise StudentProblem(messages.PROTOCOL, "protocol")
 
     def _request(self, payload):
+        if self.stage in self.timed_out:
+            # the same code would loop again: stop the stage at its first timeout
+            raise StudentProblem(messages.STAGE_STOPPED, "timeout")
         left = self._left()
         if left <= 0:
             raise StudentProblem(messages.BUDGET.format(seconds=self.stage_seconds), "budget")
@@ -135,6 +139,8 @@ class Submission:
                                        self.limits.test_seconds)
         except WorkerProblem as problem:
             self.prepared = None
+            if problem.kind == "timeout":
+                self.timed_out.add(self.stage)
             if problem.kind == "timeout" and stage_bound:
                 raise StudentProblem(messages.STAGE_TIMEOUT.format(seconds=self.stage_seconds),
                                      "timeout")

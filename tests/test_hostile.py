@@ -336,8 +336,10 @@ HOLE_GRANDCHILD_LIMITS = (
 
 CASES = [
     # -- time ------------------------------------------------------------------------------
+    # the loop comes after correct definitions: the cell is stopped at --cell-seconds, the
+    # loop is reported, and the definitions made before it earn their points
     Case("loops_forever_at_import", ref_plus("while True:\n    pass\n"),
-         lose={s: ALL for s in STAGES}, limits={"load_seconds": 1.5}, at_limits=True),
+         lose={}, limits={"load_seconds": 1.5}, at_limits=True),
     Case("loops_forever_in_backward",
          ref_edited("        self.grad = 1.0\n", "        self.grad = 1.0\n        spin_forever()\n",
                     after=SPIN),
