@@ -85,6 +85,8 @@ class Submission:
         except WorkerProblem as problem:
             self.worker = None
             if restart:
+                if problem.kind == "timeout":
+                    self.timed_out.add(self.stage)
                 raise StudentProblem(problem.message, problem.kind)
             self.load_problem = messages.LOAD_FAILED.format(reason=problem.message)
             raise StudentProblem(self.load_problem, "load")
@@ -112,6 +114,9 @@ class Submission:
 
     def run(self, stage, probe, variant="", **payload):
         self.stage = stage
+        if stage in self.timed_out:
+            # the same code would loop again: a stage stops at its first timeout
+            raise StudentProblem(messages.STAGE_STOPPED, "timeout")
         self.ensure_loaded()
         if self.prepared != (stage, variant):
             reply = self._request(units.stage_setup(stage, variant))
@@ -126,9 +131,6 @@ class Submission:
         raise StudentProblem(messages.PROTOCOL, "protocol")
 
     def _request(self, payload):
-        if self.stage in self.timed_out:
-            # the same code would loop again: stop the stage at its first timeout
-            raise StudentProblem(messages.STAGE_STOPPED, "timeout")
         left = self._left()
         if left <= 0:
             raise StudentProblem(messages.BUDGET.format(seconds=self.stage_seconds), "budget")
