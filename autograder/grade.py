@@ -50,7 +50,7 @@ def grade_many(paths, on_result, stages=None, limits=None, seed=None, level=None
     limits = limits or Limits()
     level = level or sandbox.choose("auto")
     seed = seed if seed is not None else secrets.randbits(32)
-    plugin = GradingPlugin(None, ALL_STAGES, seed)
+    plugin = GradingPlugin(None, seed)
     _run_suite(plugin, _Loop(plugin, paths, on_result, stages, limits, level))
 
 

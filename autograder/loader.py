@@ -5,7 +5,6 @@ of one. Whatever is wrong with the file becomes `Source.problem`, a sentence for
 loading never raises because of a submission's content.
 """
 
-import hashlib
 import io
 import json
 import re
@@ -27,7 +26,6 @@ class Source:
     stage: int | None = None                     # from a course notebook's metadata
     problem: str | None = None                   # why nothing can be graded, for the student
     notes: list = field(default_factory=list)    # what the loader skipped, for the student
-    digest: str = ""                             # content hash of what is graded
 
 
 def submission_id(path):
@@ -58,8 +56,6 @@ def load_submission(path):
         source.problem = f"The submission could not be read: {exc.strerror or exc}."
     if source.problem is None and not any(c["source"].strip() for c in source.cells):
         source.problem = "The submission holds no code."
-    source.digest = hashlib.sha256(json.dumps([source.cells, source.stage, source.problem])
-                                   .encode()).hexdigest()
     return source
 
 

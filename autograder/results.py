@@ -74,11 +74,6 @@ class SubmissionResult:
         result.checks = [CheckResult(**c) for c in record.get("checks", [])]
         return result
 
-    @property
-    def problem_kinds(self):
-        """How the code misbehaved, if it did: timeouts, crashes, a load that failed."""
-        return sorted({c.kind for c in self.checks if c.kind in ("timeout", "crashed", "load", "protocol", "budget")})
-
     def report(self):
         """The per-stage report a student reads on stdout."""
         lines = [f"Submission: {self.id}"]

@@ -373,31 +373,26 @@ def breakdown(tmp, runs=5):
                 f"{row['judge_cpu'] * 1000:.0f} ms")
         fixed = pytest_fixed_cost(cases[0][1], runs)
         if fixed is not None:
-            say(f"  pytest.main with every check deselected (config, plugins, collection of the "
-                f"suite; no worker): {fixed * 1000:.0f} ms per submission")
+            say(f"  starting pytest on the hidden suite with nothing to grade (config, plugins, "
+                f"collection; once per judge process): {fixed * 1000:.0f} ms")
     finally:
         worker_module.Worker.start, worker_module.Worker.request = original_start, original_request
     return rows, fixed
 
 
 def pytest_fixed_cost(path, runs):
-    """What pytest.main costs a judge for one submission before any check runs: the hidden
-    suite run with every check deselected. Uses the grader's internals; None if they moved."""
+    """What starting pytest costs a judge: configuration, plugins and collecting the hidden
+    suite, with no submission to grade. A judge pays it once, not per submission (it
+    collects the suite once and runs its checks again for each submission). Uses the
+    grader's internals; None if they moved."""
     try:
         from autograder import grade as grade_module
-        from autograder import sandbox
-        from autograder.limits import Limits
-        from autograder.loader import load_submission
-        from autograder.plugin import GradingPlugin
-        from autograder.session import Submission
 
         seconds = []
         for _ in range(runs):
-            submission = Submission(load_submission(path), Limits(), sandbox.choose("auto"))
             started = time.perf_counter()
-            grade_module._run_suite(GradingPlugin(submission, [], 1))
+            grade_module.grade_many([], lambda outcome: None)
             seconds.append(time.perf_counter() - started)
-            submission.close()
         return statistics.median(seconds)
     except Exception as exc:  # a benchmark of internals: report, do not fail
         say(f"  (pytest's fixed cost not measured: {type(exc).__name__}: {exc})")
@@ -496,8 +491,8 @@ def markdown(args, info, lat, bat, side, parts, fixed):
         out += ["", "judge = the total minus the worker's start and the waits for its answers: "
                 "pytest.main over the hidden suite, the comparisons, the reference's answers."]
         if fixed is not None:
-            out.append(f"pytest.main on the hidden suite with every check deselected (its fixed "
-                       f"cost per submission, no worker started): {fixed * 1000:.0f} ms.")
+            out.append(f"Starting pytest on the hidden suite with nothing to grade (paid once per "
+                       f"judge process, and once by a single grade): {fixed * 1000:.0f} ms.")
         out.append("")
     return "\n".join(out)
 
