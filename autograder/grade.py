@@ -12,7 +12,7 @@ from .loader import load_submission
 import pytest
 from _pytest.runner import runtestprotocol
 
-from .plugin import GradingPlugin, check_of
+from .plugin import GradingPlugin, PlainReports, check_of
 from .results import CheckResult, SubmissionResult
 from .session import Submission
 
@@ -139,7 +139,7 @@ def _run_suite(plugin, loop):
     old = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"   # only the suite and this plugin
     try:
-        code = pytest.main(args, plugins=[plugin, loop])
+        code = pytest.main(args, plugins=[plugin, PlainReports(), loop])
     finally:
         if old is None:
             os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)

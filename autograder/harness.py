@@ -15,7 +15,7 @@ import os
 import resource
 import signal
 import sys
-import traceback
+import time
 import types
 
 
@@ -90,10 +90,12 @@ def short_error(exc):
     if isinstance(exc, SyntaxError) and exc.filename in STUDENT_FILES:
         return f"SyntaxError: {exc.msg} (line {exc.lineno} of {exc.filename.strip('<>')})"
     where = ""
-    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        if frame.filename in STUDENT_FILES:
-            where = f" (line {frame.lineno} of {frame.filename.strip('<>')}, in {frame.name})"
-            break
+    tb = exc.__traceback__
+    while tb is not None:   # the innermost frame of the student's own code
+        code = tb.tb_frame.f_code
+        if code.co_filename in STUDENT_FILES:
+            where = f" (line {tb.tb_lineno} of {code.co_filename.strip('<>')}, in {code.co_name})"
+        tb = tb.tb_next
     message = str(exc)
     if len(message) > 300:
         message = message[:300] + "..."
@@ -107,7 +109,13 @@ class IPythonStandIn:
         return lambda *args, **kwargs: None
 
 
-LATER_CELL_SECONDS = 0.1   # each cell's time once an earlier cell was stopped
+# Once a cell was stopped, the cells after it share this much CPU time, and each gets at
+# least MOMENT. Defining functions and classes takes microseconds; a later cell that runs
+# long is calling the code that just looped, and grading needs only the definitions. CPU
+# time, not wall-clock time, so that a busy machine cannot cut a cell that only defines.
+LATER_CELLS_CPU_SECONDS = 0.1
+MOMENT = 0.01
+LATER_CELL_WALL_SECONDS = 0.25   # for a later cell that waits without computing (sleep)
 
 
 class CellTooSlow(BaseException):
@@ -115,8 +123,28 @@ class CellTooSlow(BaseException):
     student's code does not swallow it (the judge's hard limit is the backstop if it does)."""
 
 
+_armed = False
+
+
 def _too_slow(signum, frame):
-    raise CellTooSlow()
+    if _armed:
+        raise CellTooSlow()
+
+
+def _arm(wall, cpu=None):
+    global _armed
+    _armed = True
+    signal.setitimer(signal.ITIMER_REAL, wall)
+    if cpu:
+        signal.setitimer(signal.ITIMER_PROF, cpu)
+
+
+def _disarm():
+    """Called again after a CellTooSlow: the other timer may have gone off while disarming."""
+    global _armed
+    _armed = False
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    signal.setitimer(signal.ITIMER_PROF, 0)
 
 
 def load(cells, cell_seconds=None):
@@ -125,25 +153,37 @@ def load(cells, cell_seconds=None):
     module.__dict__["get_ipython"] = IPythonStandIn
     sys.modules["submission"] = module
     errors = []
+    later_cpu = None          # set once a cell was stopped: the CPU time the rest share
     for cell in cells:
         filename = f"<{cell['name']}>"
         STUDENT_FILES.add(filename)
+        cpu_before = time.process_time()
         try:
             code = compile(cell["source"], filename, "exec")
             if cell_seconds:
-                signal.setitimer(signal.ITIMER_REAL, cell_seconds)
+                if later_cpu is None:
+                    _arm(cell_seconds)
+                else:
+                    _arm(min(cell_seconds, LATER_CELL_WALL_SECONDS), max(later_cpu, MOMENT))
             try:
                 exec(code, module.__dict__)
             finally:
-                signal.setitimer(signal.ITIMER_REAL, 0)
+                _disarm()
         except CellTooSlow:
-            errors.append({"cell": cell["name"], "error": f"stopped after {cell_seconds:g} s: this "
-                           "cell ran too long (an endless loop?); the next cells still ran"})
-            # Defining functions and classes takes microseconds; a later cell that runs long
-            # is calling the code that just looped. Grading needs only the definitions.
-            cell_seconds = min(cell_seconds, LATER_CELL_SECONDS)
+            _disarm()
+            if later_cpu is None:
+                errors.append({"cell": cell["name"], "error": f"stopped after {cell_seconds:g} s: "
+                               "this cell ran too long (an endless loop?); the cells after it "
+                               "still ran, with just the time to define functions and classes"})
+                later_cpu = LATER_CELLS_CPU_SECONDS
+                continue
+            errors.append({"cell": cell["name"], "error": "stopped before its end: it comes after "
+                           "a cell that ran too long, so it had just the time to define functions "
+                           "and classes"})
         except BaseException as exc:  # SystemExit and KeyboardInterrupt too: grading goes on
             errors.append({"cell": cell["name"], "error": short_error(exc)})
+        if later_cpu is not None:
+            later_cpu -= time.process_time() - cpu_before
     return module.__dict__, errors
 
 
@@ -413,6 +453,7 @@ def main():
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 3000))
 
     signal.signal(signal.SIGALRM, _too_slow)
+    signal.signal(signal.SIGPROF, _too_slow)
     namespace, errors = load(init["cells"], init["limits"].get("cell_seconds"))
     bench = Workbench(namespace)
     defined = [name for name in CONTRACT_NAMES if name in namespace]

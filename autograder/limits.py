@@ -16,8 +16,9 @@ def _limit(default, help):
 class Limits:
     test_seconds: float = _limit(1.0, "wall-clock seconds one check may take")
     cell_seconds: float = _limit(1.0, "seconds one cell may run while the submission loads; "
-                                      "a slower cell is stopped and the next one runs (with "
-                                      "0.1 s each from then on)")
+                                      "a slower cell is stopped, and the cells after it "
+                                      "share 0.1 s of CPU time, enough to define functions "
+                                      "and classes")
     load_seconds: float = _limit(3.0, "seconds to run the submission's cells before any check")
     submission_seconds: float = _limit(10.0, "seconds for the whole submission's checks, shared "
                                               "equally by the stages graded")

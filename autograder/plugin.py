@@ -9,6 +9,7 @@ CheckResult. pytest prints nothing: the report is built from these results.
 import random
 
 import pytest
+from _pytest.reports import TestReport
 
 from . import messages
 from .checks import CHECKS
@@ -78,3 +79,18 @@ class GradingPlugin:
             id=check.id, name=check.name, stage=check.stage, points=check.points,
             score=check.points if passed else 0, passed=passed, description=check.description,
             message=message, kind=kind, hint=hint, visibility=check.visibility)
+
+
+class PlainReports:
+    """A check that failed the way checks fail (a Mistake, a StudentProblem) gets a plain
+    report: pytest's own formats the traceback with the suite's source, which nobody reads
+    here and which costs more than the check itself. Anything else, a grader bug above all,
+    keeps pytest's full report."""
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_makereport(self, item, call):
+        exc = call.excinfo.value if call.excinfo is not None else None
+        if not isinstance(exc, (Mistake, StudentProblem)):
+            return None
+        return TestReport(item.nodeid, item.location, {}, "failed", exc.message, call.when,
+                          duration=call.duration, start=call.start, stop=call.stop)
