@@ -1,9 +1,9 @@
 """The pytest plugin that runs the hidden suite against one submission.
 
 It gives the tests their fixtures (`student`: the submission seen through one stage's
-classes; `reference`: the same questions answered by the reference; `rng`: this grading
-run's random inputs), keeps only the selected stages, and turns each test's outcome into a
-CheckResult. pytest prints nothing: the report is built from these results.
+classes; `reference`: the same questions answered by the reference; `rng` and `stage_rng`:
+this grading run's random inputs, per check and per stage) and turns each test's outcome
+into a CheckResult. pytest prints nothing: the report is built from these results.
 """
 
 import random
@@ -32,6 +32,7 @@ class GradingPlugin:
         self.results = {}
         self.grader_errors = []
         self._reference = None
+        self.check = None     # the check being run
 
     def pytest_configure(self, config):
         config.addinivalue_line("markers", "check(id): the id of the check in autograder/checks.py")
@@ -39,10 +40,15 @@ class GradingPlugin:
     def pytest_collection_modifyitems(self, session, config, items):
         items[:] = [item for item in items if check_of(item)]
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item):
+        # the fixtures read the check from here: asking for pytest's `request` costs more
+        self.check = check_of(item)
+
     @pytest.fixture
-    def student(self, request):
+    def student(self):
         self.submission.begin_test()
-        return StageView(self.submission, check_of(request.node).stage)
+        return StageView(self.submission, self.check.stage)
 
     @pytest.fixture
     def reference(self):
@@ -51,8 +57,14 @@ class GradingPlugin:
         return self._reference
 
     @pytest.fixture
-    def rng(self, request):
-        return random.Random(f"{self.seed}:{check_of(request.node).id}")
+    def rng(self):
+        """This check's random inputs: the same for every submission of a grading run."""
+        return random.Random(f"{self.seed}:{self.check.id}")
+
+    @pytest.fixture
+    def stage_rng(self):
+        """Random inputs shared by the checks of a stage that look at one run."""
+        return random.Random(f"{self.seed}:stage {self.check.stage}")
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):

@@ -48,6 +48,7 @@ class Submission:
         self.spent = 0.0             # seconds used by checks so far
         self.test_spent = 0.0
         self.output = ""
+        self.answers = {}            # question -> the worker's reply, as JSON text
 
     def begin_test(self):
         self.test_spent = 0.0
@@ -113,22 +114,30 @@ class Submission:
         self.stage_spent[self.stage] = self.stage_spent.get(self.stage, 0.0) + seconds
 
     def run(self, stage, probe, variant="", **payload):
+        """The student's answer to one question. The same question asked again by another
+        check of the stage gets the same answer without running the code again."""
         self.stage = stage
         if stage in self.timed_out:
             # the same code would loop again: a stage stops at its first timeout
             raise StudentProblem(messages.STAGE_STOPPED, "timeout")
+        key = json.dumps([stage, variant, probe, payload], sort_keys=True)
+        if key not in self.answers:
+            self.answers[key] = json.dumps(self._ask(stage, variant, dict(payload, probe=probe)))
+        reply = json.loads(self.answers[key])   # a fresh copy: a check cannot change another's
+        if reply.get("ok") is True and isinstance(reply.get("value"), dict):
+            return Answer(reply["value"])
+        if reply.get("ok") is False:
+            raise student_error(reply)
+        raise StudentProblem(messages.PROTOCOL, "protocol")
+
+    def _ask(self, stage, variant, payload):
         self.ensure_loaded()
         if self.prepared != (stage, variant):
             reply = self._request(units.stage_setup(stage, variant))
             if not reply.get("ok"):
                 raise student_error(reply)
             self.prepared = (stage, variant)
-        reply = self._request(dict(payload, probe=probe))
-        if reply.get("ok") is True and isinstance(reply.get("value"), dict):
-            return Answer(reply["value"])
-        if reply.get("ok") is False:
-            raise student_error(reply)
-        raise StudentProblem(messages.PROTOCOL, "protocol")
+        return self._request(payload)
 
     def _request(self, payload):
         left = self._left()

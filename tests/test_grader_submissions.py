@@ -141,3 +141,17 @@ def test_does_an_untouched_assignment_grade_only_its_own_stage_and_score_0(grade
     for t in g.tests():
         assert NOT_IMPLEMENTED in t["output"], t["output"]
     no_traceback(g)
+
+
+def test_is_one_training_run_looked_at_by_several_checks_run_once(tmp_path):
+    """Checks 5.1, 5.2, 5.4 and 5.5 look at one run from random weights and 5.3 at the
+    lecture's: the student's train() runs twice in all, and every check still scores."""
+    from autograder.grade import grade
+
+    text = bank.reference_text().replace(
+        "def train(model, xs, ys, steps, lr):\n",
+        "def train(model, xs, ys, steps, lr):\n    print('train() called')\n", 1)
+    assert "print('train() called')" in text
+    result = grade(write(tmp_path, "counted.py", text), stages=[5], seed=7)
+    assert result.score == result.max_score == 20
+    assert result.output.count("train() called") == 2
