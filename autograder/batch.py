@@ -17,10 +17,11 @@ import secrets
 import selectors
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
-from . import feedback, sandbox
+from . import feedback, report, sandbox
 from .checks import STAGE_TITLES
 from .limits import Limits
 from .loader import MAX_FILE_BYTES, submission_id
@@ -233,6 +234,10 @@ def grade_folder(folder, out, jobs=None, limits=None, stages=None, seed=None, re
 
     from tqdm import tqdm
 
+    if todo:
+        # matplotlib takes half a second to import: do it while the judges grade, so that
+        # the class report is written sooner once the last submission is done
+        threading.Thread(target=report.load_plotting, daemon=True).start()
     bar = tqdm(total=len(todo), unit="submission", desc="grading", file=sys.stderr,
                disable=not progress or not todo, dynamic_ncols=True)
     digests = {sid: d for sid, _, d in todo}
@@ -253,8 +258,6 @@ def grade_folder(folder, out, jobs=None, limits=None, stages=None, seed=None, re
     _write_cache(out, fingerprint, {sid: cache[sid] for sid, _ in entries if sid in cache})
     ordered = [SubmissionResult.from_record(records[sid]) for sid, _ in entries if sid in records]
     write_gradebook(out / "gradebook.csv", ordered)
-    from . import report
-
     report.write_report(out / "report.html", ordered)
     return ordered, len(todo)
 

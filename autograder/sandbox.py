@@ -41,8 +41,10 @@ def interpreter():
     return os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
 
 
+@functools.cache
 def _hidden_package_folders():
-    """Folders of installed packages, hidden from the worker under bubblewrap."""
+    """Folders of installed packages, hidden from the worker under bubblewrap (found once
+    per process: a judge starts hundreds of workers)."""
     folders = set()
     for scheme in ("purelib", "platlib"):
         for vars_ in ({}, {"base": sys.base_prefix, "platbase": sys.base_exec_prefix}):
