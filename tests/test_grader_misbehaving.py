@@ -95,6 +95,13 @@ CASES = [
     # stopped at --cell-seconds: the definitions before the loop stand and earn their points
     Case("loop_at_import", py(lambda ref: ref + "\nwhile True:\n    pass\n"),
          lose={}, says=(), notes_say=("ran too long",), hangs=1),
+    # the cells after a stopped cell share 0.1 s of CPU time, so twenty more looping cells
+    # cost about 0.3 s, not the load limit, and the definitions after them still count
+    Case("loops_in_many_cells",
+         notebook(lambda ref: before_neuron(ref)[0], lambda ref: ["while True:\n    pass"] * 21,
+                  lambda ref: before_neuron(ref)[1]),
+         lose={}, says=(), notes_say=("ran too long", "just the time to define"), hangs=1.5,
+         args=("--test-seconds", 1, "--load-seconds", 3, "--submission-seconds", 10)),
     Case("loop_in_backward",
          py(edit("self.grad = 1.0\n", "self.grad = 1.0; spin_forever()\n",
                  after="\n\ndef spin_forever():\n    while True:\n        pass\n")),
