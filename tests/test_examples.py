@@ -171,6 +171,18 @@ def test_does_the_feedback_report_the_cell_that_did_not_run(graded):
         assert results(graded, example)["score"] == example.score()
 
 
+def test_do_the_feedback_files_and_the_report_hold_no_hidden_test_source(graded):
+    """What students and instructors read of the class: no line of the hidden suite."""
+    suite_lines = {line.strip() for path in (REPO / "autograder" / "suite").glob("*.py")
+                   for line in path.read_text().splitlines() if len(line.strip()) > 30}
+    assert suite_lines, "the hidden suite should be there to compare with"
+    pages = {ex.id: feedback(graded, ex) for ex in make_class.EXAMPLES}
+    pages["report.html"] = (graded[0] / "report.html").read_text()
+    leaked = {name: line for name, text in pages.items() for line in suite_lines | {"def test_"}
+              if line in text}
+    assert not leaked, leaked
+
+
 # -- re-grading -------------------------------------------------------------------------------
 
 def test_does_a_second_run_on_an_unchanged_class_grade_nothing(graded, tmp_path):
