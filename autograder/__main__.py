@@ -2,7 +2,6 @@
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -24,67 +23,57 @@ def build_parser():
     g.add_argument("--out", metavar="OUTDIR",
                    help="grade every entry of the folder SUBMISSION; write OUTDIR/<id>/results.json, "
                         "OUTDIR/<id>/feedback.md, OUTDIR/gradebook.csv and OUTDIR/report.html")
-    g.add_argument("--jobs", type=int, metavar="N", help="submissions graded at once (default: "
-                                                         "the number of cores)")
-    g.add_argument("--sandbox", default="auto", metavar="LEVEL",
+    g.add_argument("--jobs", type=positive_int, metavar="N",
+                   help="with --out: submissions graded at once (default: the number of cores)")
+    g.add_argument("--sandbox", default="auto", choices=("auto", "strict", *sandbox_levels()),
                    help="how to confine the students' code: auto (the strongest this machine "
-                        "offers), strict (bubblewrap or fail), bubblewrap, separate-user, limits")
+                        "offers), strict (bubblewrap or fail), or one level by name")
     g.add_argument("--regrade", action="store_true",
                    help="with --out: grade every submission again, also the unchanged ones")
     limits_module.add_arguments(g)
+    g.set_defaults(command_parser=g)
     c = commands.add_parser("check", help="a learner's self-check: grade your own stage notebook")
     c.add_argument("notebook", help="your saved stage notebook (or a .py)")
     c.add_argument("--stage", type=int, choices=range(1, 6), metavar="N",
                    help="the stage to check (default: the notebook's own stage)")
-    s = commands.add_parser("_serve", help=argparse.SUPPRESS)  # a judge process of a batch
-    s.add_argument("--fd", type=int, required=True)
-    s.add_argument("--seed", type=int, required=True)
-    s.add_argument("--stage", type=int, action="append")
-    s.add_argument("--sandbox", required=True)
-    limits_module.add_arguments(s)
+    c.set_defaults(command_parser=c)
     return parser
 
 
-def serve(args, limits):
-    """Grade the submissions named on stdin, one JSON record per line on --fd; the hidden
-    suite is collected once for all of them."""
-    import traceback
+def sandbox_levels():
+    from .sandbox import LEVELS
 
-    from .grade import GraderError, grade_many
+    return LEVELS
 
-    out = os.fdopen(args.fd, "w", buffering=1)
-    tasks = []
 
-    def paths():
-        for line in sys.stdin:
-            tasks.append(json.loads(line))
-            yield tasks[-1]["path"]
+def positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
-    def on_result(outcome):
-        task = tasks[-1]
-        if isinstance(outcome, GraderError):
-            traceback.print_exception(outcome, file=sys.stderr)
-            record = {"error": "grader failed", "id": task["id"]}
-        else:
-            record = outcome.to_record()
-        record["id"] = task["id"]
-        out.write(json.dumps(record) + "\n")
 
-    grade_many(paths(), on_result, stages=args.stage, limits=limits, seed=args.seed,
-               level=args.sandbox)
-    return 0
+def usage_problem(args):
+    """Options that do not go together, in a sentence; None when they do."""
+    if args.command != "grade":
+        return None
+    if not args.out:
+        for option, given in (("--jobs", args.jobs), ("--regrade", args.regrade)):
+            if given:
+                return (f"{option} applies to a folder of submissions graded with --out OUTDIR; "
+                        "one submission is graded by one process")
+        return None
+    if args.json:
+        return ("--json is for one submission; with --out every submission gets "
+                "OUTDIR/<id>/results.json")
+    if not Path(args.submission).is_dir():
+        return f"--out needs a folder of submissions; {args.submission} is not a folder"
+    return None
 
 
 def grade_many(args, limits):
     from .batch import gradebook_table, grade_folder
 
-    if args.json:
-        print("--json is for one submission; with --out every submission gets "
-              "OUTDIR/<id>/results.json", file=sys.stderr)
-        return 2
-    if not Path(args.submission).is_dir():
-        print(f"--out needs a folder of submissions; {args.submission} is not a folder", file=sys.stderr)
-        return 2
     started = time.monotonic()
     results, graded = grade_folder(args.submission, args.out, jobs=args.jobs, limits=limits,
                                    stages=args.stage, seed=args.seed, regrade=args.regrade,
@@ -106,9 +95,10 @@ def main(argv=None):
     try:
         limits = limits_module.from_arguments(args) if hasattr(args, "test_seconds") else None
     except ValueError as exc:
-        parser.error(str(exc))
-    if args.command == "_serve":
-        return serve(args, limits)
+        args.command_parser.error(str(exc))
+    problem = usage_problem(args)
+    if problem:
+        args.command_parser.error(problem)
     from .sandbox import SandboxUnavailable, choose
 
     try:

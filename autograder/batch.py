@@ -2,7 +2,7 @@
 
     python -m autograder grade FOLDER --out OUTDIR [--jobs N] [--regrade]
 
-A supervisor (this process) keeps N judge processes busy (`python -m autograder _serve`),
+A supervisor (this process) keeps N judge processes busy (`python -m autograder.judge`),
 each grading one submission at a time in its own worker. Nothing of a student's runs in the
 supervisor or in a judge; but a hostile submission can still signal the judge that started
 its worker, so a judge that dies or stops answering costs only the submission it was
@@ -24,6 +24,7 @@ from pathlib import Path
 from . import feedback, report, sandbox
 from .checks import STAGE_TITLES
 from .limits import Limits
+from .channel import Closed, LineReader, LineTooLong
 from .loader import MAX_FILE_BYTES, submission_id
 from .results import CheckResult, SubmissionResult
 
@@ -88,42 +89,34 @@ def grader_fingerprint(limits, stages):
 
 # -- the judges -------------------------------------------------------------------------------
 
-class Judge:
-    """One `python -m autograder _serve` process and the submission it is grading."""
+MAX_RECORD_BYTES = 8_000_000    # a judge's record of one submission (results.json is ~50 kB)
 
-    def __init__(self, limits, seed, stages, level, log):
+
+class Judge:
+    """One judge process (`python -m autograder.judge`) and the submission it is grading."""
+
+    def __init__(self, settings, log):
         read_end, write_end = os.pipe()
-        args = [sys.executable, "-m", "autograder", "_serve", "--fd", str(write_end),
-                "--seed", str(seed), "--sandbox", level]
-        for stage in stages or []:
-            args += ["--stage", str(stage)]
-        for name, value in limits.__dict__.items():
-            args += [f"--{name.replace('_', '-')}", str(value)]
-        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=log, stderr=log,
+        self.proc = subprocess.Popen([sys.executable, "-m", "autograder.judge", str(write_end)],
+                                     stdin=subprocess.PIPE, stdout=log, stderr=log,
                                      pass_fds=(write_end,), start_new_session=True)
         os.close(write_end)
-        self.fd, self.buffer, self.task, self.deadline = read_end, b"", None, None
+        self.records = LineReader(read_end, MAX_RECORD_BYTES)
+        self.task, self.deadline = None, None
+        self._send(settings)
 
     def give(self, task, seconds):
+        """Hand over one submission; False when the judge can no longer take it."""
         self.task, self.deadline = task, time.monotonic() + seconds
+        return self._send({"id": task[0], "path": str(task[1])})
+
+    def _send(self, message):
         try:
-            self.proc.stdin.write((json.dumps({"id": task[0], "path": str(task[1])}) + "\n").encode())
+            self.proc.stdin.write((json.dumps(message) + "\n").encode())
             self.proc.stdin.flush()
             return True
         except (BrokenPipeError, OSError):
             return False
-
-    def read(self):
-        """Complete result lines so far, or None when the judge has died."""
-        try:
-            chunk = os.read(self.fd, 1 << 20)
-        except BlockingIOError:
-            return []
-        if not chunk:
-            return None
-        self.buffer += chunk
-        *lines, self.buffer = self.buffer.split(b"\n")
-        return [json.loads(line) for line in lines if line.strip()]
 
     def kill(self):
         try:
@@ -131,7 +124,7 @@ class Judge:
         except (ProcessLookupError, PermissionError):
             pass
         self.proc.wait()
-        for closer in (self.proc.stdin.close, lambda: os.close(self.fd)):
+        for closer in (self.proc.stdin.close, lambda: os.close(self.records.fd)):
             try:
                 closer()
             except OSError:
@@ -154,60 +147,66 @@ def _failed_record(task, message, stages, kind="crashed"):
 
 
 def run_judges(tasks, jobs, limits, seed, stages, level, log, on_result):
-    """Keep `jobs` judges busy until every task has a record; call on_result(task, record)."""
+    """Keep `jobs` judges busy until every task has a record; call on_result(task, record).
+
+    A judge ends each task in one of three ways: it answered (its record), it died (the
+    submission killed it) or it stopped answering (past its allowance). Either of the last
+    two costs only that submission: it gets a zero with the reason, and a fresh judge takes
+    the next task.
+    """
+    from .judge import settings_message
+
+    settings = settings_message(seed, stages, level, limits)
     queue = list(tasks)
     judges, sel = [], selectors.DefaultSelector()
     # a judge gets the submission's own limits, plus room to start and to load the suite
     allowance = limits.load_seconds + limits.submission_seconds + 30
 
     def start_judge():
-        judge = Judge(limits, seed, stages, level, log)
-        os.set_blocking(judge.fd, False)
-        sel.register(judge.fd, selectors.EVENT_READ, judge)
+        judge = Judge(settings, log)
+        sel.register(judge.records.fd, selectors.EVENT_READ, judge)
         judges.append(judge)
-        return judge
-
-    def retire(judge):
-        sel.unregister(judge.fd)
-        judges.remove(judge)
-        judge.kill()
+        feed(judge)
 
     def feed(judge):
-        while queue:
-            task = queue.pop(0)
-            if judge.give(task, allowance):
-                return
-            on_result(task, _failed_record(task, JUDGE_KILLED, stages))
-            retire(judge)
-            judge = start_judge()
         judge.task = None
+        if queue and not judge.give(queue.pop(0), allowance):
+            replace(judge, JUDGE_KILLED)
+
+    def answered(judge, record):
+        on_result(judge.task, record)
+        feed(judge)
+
+    def replace(judge, reason):
+        """The judge died or is stuck: its task scores zero with the reason, and a fresh
+        judge takes the next task."""
+        if judge.task:
+            on_result(judge.task, _failed_record(judge.task, reason, stages))
+        sel.unregister(judge.records.fd)
+        judges.remove(judge)
+        judge.kill()
+        if queue:
+            start_judge()
 
     for _ in range(min(jobs, len(queue))):
-        feed(start_judge())
+        start_judge()
     while any(j.task for j in judges):
         for key, _ in sel.select(timeout=0.5):
             judge = key.data
-            lines = judge.read()
-            if lines is None:  # the judge died: its submission killed it
-                task = judge.task
-                retire(judge)
-                if task:
-                    on_result(task, _failed_record(task, JUDGE_KILLED, stages))
-                if queue:
-                    feed(start_judge())
+            try:
+                records = judge.records.available()
+            except (Closed, LineTooLong):     # the judge died: its submission killed it
+                replace(judge, JUDGE_KILLED)
                 continue
-            for record in lines:
-                on_result(judge.task, record)
-                feed(judge)
+            for record in records:
+                if judge.task:
+                    answered(judge, record)
         now = time.monotonic()
         for judge in [j for j in judges if j.task and now > j.deadline]:
-            task = judge.task
-            retire(judge)
-            on_result(task, _failed_record(task, JUDGE_STUCK, stages))
-            if queue:
-                feed(start_judge())
+            replace(judge, JUDGE_STUCK)
     for judge in list(judges):
-        retire(judge)
+        sel.unregister(judge.records.fd)
+        judge.kill()
 
 
 # -- the command ------------------------------------------------------------------------------

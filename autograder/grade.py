@@ -1,27 +1,28 @@
-"""Grade one submission: load it, run the hidden suite against it, return a SubmissionResult."""
+"""Grade submissions: load each one, run the hidden suite's checks against it, return results.
+
+The hidden suite is collected by pytest once per process; pytest's run loop is replaced by
+one that grades each submission in turn with the collected checks (plugin.run_check).
+"""
 
 import os
 import secrets
 import time
 from pathlib import Path
 
-from . import sandbox
+import pytest
+
+from . import plugin, sandbox
 from .checks import TABLE
 from .limits import Limits
 from .loader import load_submission
-import pytest
-from _pytest.runner import runtestprotocol
-
-from .plugin import GradingPlugin, PlainReports, check_of
+from .plugin import GraderError
 from .results import CheckResult, SubmissionResult
-from .session import Submission
+from .session import Grading
 
 SUITE = Path(__file__).with_name("suite")
 ALL_STAGES = [1, 2, 3, 4, 5]
 
-
-class GraderError(Exception):
-    """The grader itself failed (not the submission): exit status 1."""
+__all__ = ["GraderError", "grade", "grade_many", "choose_stages"]
 
 
 def choose_stages(source, stages):
@@ -43,37 +44,34 @@ def grade(path, stages=None, limits=None, seed=None, level=None):
 
 
 def grade_many(paths, on_result, stages=None, limits=None, seed=None, level=None):
-    """Grade submissions one after the other in one pytest session: the hidden suite is
-    collected once, and its checks run again for each submission. Calls on_result with a
-    SubmissionResult, or a GraderError when the grader failed on that submission, for each
-    path in turn; `paths` may be any iterable, read lazily (a judge reads them from stdin)."""
-    limits = limits or Limits()
-    level = level or sandbox.choose("auto")
-    seed = seed if seed is not None else secrets.randbits(32)
-    plugin = GradingPlugin(None, seed)
-    _run_suite(plugin, _Loop(plugin, paths, on_result, stages, limits, level))
+    """Grade submissions one after the other with the hidden suite collected once. Calls
+    on_result with a SubmissionResult, or a GraderError when the grader failed on that
+    submission, for each path in turn; `paths` may be any iterable, read lazily (a judge
+    reads them from its supervisor)."""
+    loop = _Loop(paths, on_result, stages, limits or Limits(), level or sandbox.choose("auto"))
+    _run_suite(loop, seed if seed is not None else secrets.randbits(32))
 
 
 class _Loop:
-    """pytest's run loop, replaced: grade each submission with the items collected once."""
+    """pytest's run loop, replaced: grade each submission with the checks collected once."""
 
-    def __init__(self, plugin, paths, on_result, stages, limits, level):
-        self.plugin, self.paths, self.on_result, self.stages = plugin, paths, on_result, stages
+    def __init__(self, paths, on_result, stages, limits, level):
+        self.paths, self.on_result, self.stages = paths, on_result, stages
         self.limits, self.level = limits, level
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session):
-        if len({check_of(item).id for item in session.items}) != len(TABLE):
+        if len({item.stash[plugin.CHECK].id for item in session.items}) != len(TABLE):
             raise GraderError("the hidden suite does not have one check for each row of the table")
         for path in self.paths:
             try:
-                outcome = self.grade_one(session.items, path)
+                outcome = self.grade_one(session, path)
             except GraderError as exc:
                 outcome = exc
             self.on_result(outcome)
         return True
 
-    def grade_one(self, items, path):
+    def grade_one(self, session, path):
         started = time.monotonic()
         source = load_submission(path)
         stages, from_metadata = choose_stages(source, self.stages)
@@ -85,28 +83,30 @@ class _Loop:
             result.checks = [_not_graded(c, source.problem) for c in TABLE if c.stage in stages]
             result.execution_time = time.monotonic() - started
             return result
-        submission = Submission(source, self.limits, self.level, stages)
-        plugin = self.plugin
-        plugin.submission, plugin.results, plugin.grader_errors = submission, {}, []
-        chosen = [item for item in items if check_of(item).stage in stages]
+        grading = Grading(source, self.limits, self.level, stages)
+        session.config.stash[plugin.GRADING] = grading
+        chosen = [item for item in session.items if item.stash[plugin.CHECK].stage in stages]
+        results, bugs = {}, []
         try:
-            for i, item in enumerate(chosen):
-                item._initrequest()   # a fresh fixture request each time the check runs
-                runtestprotocol(item, nextitem=chosen[i + 1] if i + 1 < len(chosen) else None,
-                                log=False)
+            # every chosen check runs, even after a grader bug: pytest tears down what a
+            # check set up only when the last one has run
+            for item, nextitem in zip(chosen, chosen[1:] + [None]):
+                try:
+                    check = plugin.run_check(item, nextitem)
+                    results[check.id] = check
+                except GraderError as exc:
+                    bugs.append(str(exc))
         finally:
-            submission.close()
-        if plugin.grader_errors:
-            raise GraderError("\n".join(plugin.grader_errors))
-        missing = [c.id for c in TABLE if c.stage in stages and c.id not in plugin.results]
-        if missing:
-            raise GraderError(f"checks without a result: {', '.join(missing)}")
-        result.checks = [plugin.results[c.id] for c in TABLE if c.stage in stages]
-        if submission.load_info:
-            result.notes.extend(cell_error_notes(submission.load_info["cell_errors"]))
-        if submission.load_problem:
-            result.notes.insert(0, submission.load_problem)
-        result.output = submission.output
+            grading.close()
+            del session.config.stash[plugin.GRADING]
+        if bugs:
+            raise GraderError("\n".join(bugs))
+        result.checks = [results[c.id] for c in TABLE if c.stage in stages]
+        if grading.worker.loaded:
+            result.notes.extend(cell_error_notes(grading.worker.loaded["cell_errors"]))
+        if grading.worker.load_problem:
+            result.notes.insert(0, grading.worker.load_problem)
+        result.output = grading.worker.output
         result.execution_time = time.monotonic() - started
         return result
 
@@ -132,14 +132,15 @@ def _not_graded(check, reason):
                        message=f"Not graded: {reason}", kind="load", visibility=check.visibility)
 
 
-def _run_suite(plugin, loop):
+def _run_suite(loop, seed):
     args = [str(SUITE), "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:doctest",
             "-p", "no:pastebin", "-p", "no:junitxml", "-p", "no:logging", "-p", "no:warnings",
             "-c", str(SUITE / "pytest.ini"), "--rootdir", str(SUITE), "-s"]
+    seeding = _Seed(seed)
     old = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"   # only the suite and this plugin
     try:
-        code = pytest.main(args, plugins=[plugin, PlainReports(), loop])
+        code = pytest.main(args, plugins=[plugin, seeding, loop])
     finally:
         if old is None:
             os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
@@ -147,3 +148,11 @@ def _run_suite(plugin, loop):
             os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = old
     if code not in (0, 1, 5):
         raise GraderError(f"the hidden suite could not run (pytest exit status {int(code)})")
+
+
+class _Seed:
+    def __init__(self, seed):
+        self.seed = seed
+
+    def pytest_configure(self, config):
+        config.stash[plugin.SEED] = self.seed

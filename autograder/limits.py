@@ -36,6 +36,13 @@ class Limits:
         return {"memory_mb": self.memory_mb, "output_bytes": self.output_bytes,
                 "cpu_seconds": self.cpu_seconds, "cell_seconds": self.cell_seconds}
 
+    def to_dict(self):
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, values):
+        return cls(**{f.name: f.type(values[f.name]) for f in fields(cls) if f.name in values})
+
     def __post_init__(self):
         for f in fields(self):
             value = getattr(self, f.name)

@@ -1,108 +1,129 @@
-"""The pytest plugin that runs the hidden suite against one submission.
+"""The pytest plugin that runs the hidden suite's checks against one submission.
 
-It gives the tests their fixtures (`student`: the submission seen through one stage's
-classes; `reference`: the same questions answered by the reference; `rng` and `stage_rng`:
-this grading run's random inputs, per check and per stage) and turns each test's outcome
-into a CheckResult. pytest prints nothing: the report is built from these results.
+Public pytest API only: fixtures, hooks, markers and stashes. The run loop (grade.py) puts
+the live grading of a submission in `config.stash[GRADING]` and calls `run_check` for each
+check of the stages graded; `run_check` runs pytest's own test protocol for that item and
+returns its CheckResult. The fixtures give the tests what they ask for:
+- `student`: the submission seen through one stage's classes (session.StageView);
+- `reference`: the same questions answered by the reference code;
+- `rng`, `stage_rng`: this grading run's random inputs, per check and per stage.
+
+A check fails the way checks fail (a `Mistake`, a `StudentProblem`) inside the call; the
+wrapper around the call turns that into the check's result, so pytest never formats a
+traceback for it. Anything else that goes wrong, in a test or a fixture, is the grader's own
+bug: pytest's full report of it is kept for the instructor's log.
 """
 
 import random
 
 import pytest
-from _pytest.reports import TestReport
 
 from . import messages
 from .checks import CHECKS
 from .expect import Mistake
 from .results import CheckResult
-from .session import ReferenceView, StageView, StudentProblem
+from .session import ReferenceView, StudentProblem
+
+GRADING = pytest.StashKey()     # config.stash: the session.Grading of the submission graded
+SEED = pytest.StashKey()        # config.stash: the seed of this run's random inputs
+CHECK = pytest.StashKey()       # item.stash: the row of the points table the item checks
+OUTCOME = pytest.StashKey()     # item.stash: the CheckResult of the item's last run
+BUGS = pytest.StashKey()        # item.stash: pytest's reports of the grader's own failures
+
+
+class GraderError(Exception):
+    """The grader itself failed (not the submission): exit status 1."""
 
 
 def check_of(item):
     marker = item.get_closest_marker("check")
-    return CHECKS[marker.args[0]] if marker else None
+    return CHECKS.get(marker.args[0]) if marker and marker.args else None
 
 
-class GradingPlugin:
-    """The fixtures and the result of each check; which checks run for a submission is
-    chosen by the run loop in grade.py (the suite is collected once, all stages)."""
+def run_check(item, nextitem):
+    """Run one check against the grading in config.stash; return its CheckResult."""
+    item.stash[BUGS] = []
+    if OUTCOME in item.stash:
+        del item.stash[OUTCOME]
+    item.ihook.pytest_runtest_protocol(item=item, nextitem=nextitem)
+    if item.stash[BUGS]:
+        raise GraderError("\n".join(item.stash[BUGS]))
+    if OUTCOME not in item.stash:
+        raise GraderError(f"check {item.stash[CHECK].id} ended without a result")
+    return item.stash[OUTCOME]
 
-    def __init__(self, submission, seed):
-        self.submission, self.seed = submission, seed
-        self.results = {}
-        self.grader_errors = []
-        self._reference = None
-        self.check = None     # the check being run
 
-    def pytest_configure(self, config):
-        config.addinivalue_line("markers", "check(id): the id of the check in autograder/checks.py")
+def _result(check, passed, message="", kind="", hint=""):
+    return CheckResult(id=check.id, name=check.name, stage=check.stage, points=check.points,
+                       score=check.points if passed else 0, passed=passed,
+                       description=check.description, message=message, kind=kind,
+                       hint=messages.hint_name(hint), visibility=check.visibility)
 
-    def pytest_collection_modifyitems(self, session, config, items):
-        items[:] = [item for item in items if check_of(item)]
 
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_setup(self, item):
-        # the fixtures read the check from here: asking for pytest's `request` costs more
-        self.check = check_of(item)
+# -- hooks ------------------------------------------------------------------------------------
 
-    @pytest.fixture
-    def student(self):
-        self.submission.begin_test()
-        return StageView(self.submission, self.check.stage)
+def pytest_configure(config):
+    config.addinivalue_line("markers", "check(id): the id of the check in autograder/checks.py")
 
-    @pytest.fixture
-    def reference(self):
-        if self._reference is None:
-            self._reference = ReferenceView()
-        return self._reference
 
-    @pytest.fixture
-    def rng(self):
-        """This check's random inputs: the same for every submission of a grading run."""
-        return random.Random(f"{self.seed}:{self.check.id}")
-
-    @pytest.fixture
-    def stage_rng(self):
-        """Random inputs shared by the checks of a stage that look at one run."""
-        return random.Random(f"{self.seed}:stage {self.check.stage}")
-
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_makereport(self, item, call):
-        outcome = yield
-        report = outcome.get_result()
+def pytest_collection_modifyitems(session, config, items):
+    """Only the items that name a row of the points table are checks."""
+    kept = []
+    for item in items:
         check = check_of(item)
-        if check is None or (report.when == "call" and report.passed is False and call.excinfo is None):
-            return
-        if report.when == "setup" and report.passed:
-            return
-        if report.when == "teardown" and (report.passed or check.id in self.results):
-            return
-        passed, message, kind, hint = report.passed, "", "", ""
-        if call.excinfo is not None:
-            exc = call.excinfo.value
-            if isinstance(exc, Mistake):
-                message, kind, hint = exc.message, "mistake", messages.hint_name(exc.hint)
-            elif isinstance(exc, StudentProblem):
-                message, kind, hint = exc.message, exc.kind, messages.hint_name(exc.hint)
-            else:
-                message, kind = messages.GRADER_BUG, "grader_error"
-                self.grader_errors.append(f"{check.id}: {call.excinfo.exconly()}\n{report.longreprtext}")
-        self.results[check.id] = CheckResult(
-            id=check.id, name=check.name, stage=check.stage, points=check.points,
-            score=check.points if passed else 0, passed=passed, description=check.description,
-            message=message, kind=kind, hint=hint, visibility=check.visibility)
+        if check is not None:
+            item.stash[CHECK] = check
+            kept.append(item)
+    items[:] = kept
 
 
-class PlainReports:
-    """A check that failed the way checks fail (a Mistake, a StudentProblem) gets a plain
-    report: pytest's own formats the traceback with the suite's source, which nobody reads
-    here and which costs more than the check itself. Anything else, a grader bug above all,
-    keeps pytest's full report."""
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    check = item.stash[CHECK]
+    try:
+        yield
+    except Mistake as exc:
+        item.stash[OUTCOME] = _result(check, False, exc.message, "mistake", exc.hint)
+    except StudentProblem as exc:
+        item.stash[OUTCOME] = _result(check, False, exc.message, exc.kind, exc.hint)
+    else:
+        item.stash[OUTCOME] = _result(check, True)
+    return None
 
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_makereport(self, item, call):
-        exc = call.excinfo.value if call.excinfo is not None else None
-        if not isinstance(exc, (Mistake, StudentProblem)):
-            return None
-        return TestReport(item.nodeid, item.location, {}, "failed", exc.message, call.when,
-                          duration=call.duration, start=call.start, stop=call.stop)
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.failed:   # only the grader's own failures reach pytest's reports
+        check = item.stash[CHECK]
+        item.stash[BUGS].append(f"{check.id} ({report.when}): {report.longreprtext}")
+    return report
+
+
+# -- fixtures ---------------------------------------------------------------------------------
+
+@pytest.fixture
+def student(request):
+    return request.config.stash[GRADING].view(request.node.stash[CHECK].stage)
+
+
+_reference = []
+
+
+@pytest.fixture
+def reference():
+    if not _reference:
+        _reference.append(ReferenceView())
+    return _reference[0]
+
+
+@pytest.fixture
+def rng(request):
+    """This check's random inputs: the same for every submission of a grading run."""
+    return random.Random(f"{request.config.stash[SEED]}:{request.node.stash[CHECK].id}")
+
+
+@pytest.fixture
+def stage_rng(request):
+    """Random inputs shared by the checks of a stage that look at one run."""
+    return random.Random(f"{request.config.stash[SEED]}:stage {request.node.stash[CHECK].stage}")

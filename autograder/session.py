@@ -1,10 +1,15 @@
-"""A submission under grading, as the hidden tests see it.
+"""The live grading of one submission, as the hidden tests see it.
 
 Tests ask for plain data (`student.graph(...)`, `student.model(...)`, `student.train(...)`)
 and get numbers back, or a `StudentProblem` that already says, for the student, why there
 are none: not implemented yet, an exception with the line it came from, a timeout, a crash.
-A worker that dies is replaced for the next check, so one crash costs only the checks it
-touches.
+
+Three pieces, each with one job:
+- `TimeBudget` (budget.py): how much time the student's code may still use;
+- `WorkerHandle`: the process that runs the submission's code, started when first needed
+  and again after it dies, so one crash costs only the checks it touches;
+- `Grading.ask(stage, probe)`: one question to the student's code of one stage, asked once
+  per grading (two checks asking the same question share the answer).
 """
 
 import json
@@ -12,6 +17,7 @@ import re
 import time
 
 from . import messages, units
+from .budget import TimeBudget
 from .harness import Workbench, answer
 from .worker import Worker, WorkerProblem
 
@@ -30,28 +36,48 @@ class StudentProblem(Exception):
         return self
 
 
-class Submission:
-    def __init__(self, source, limits, level="limits", stages=(1, 2, 3, 4, 5)):
-        self.source, self.limits, self.level = source, limits, level
-        # each stage has its share of the submission's time, an equal part of what is left
-        # when it starts: what one stage's checks use, reloads after its crashes included,
-        # cannot starve the stages after it, and time a stage does not use flows forward
-        self.stages = list(stages)
-        self.stage_budget = {}
-        self.timed_out = set()       # stages whose code ran past a limit once already
-        self.stage_spent = {}
-        self.stage = None
-        self.worker = None
-        self.load_info = None        # what running the cells reported, the first time
-        self.load_problem = None     # why the cells could not be run at all
-        self.prepared = None         # (stage, variant) the worker's classes are built for
-        self.spent = 0.0             # seconds used by checks so far
-        self.test_spent = 0.0
-        self.output = ""
-        self.answers = {}            # question -> the worker's reply, as JSON text
+class WorkerHandle:
+    """The worker of one submission: started when first needed, started again after it dies.
 
-    def begin_test(self):
-        self.test_spent = 0.0
+    The first start runs the submission's cells and keeps what they reported (`loaded`); if
+    that start fails, nothing of the submission can run and `load_problem` says why.
+    """
+
+    def __init__(self, cells, limits, level):
+        self.cells, self.limits, self.level = cells, limits, level
+        self.worker = None
+        self.loaded = None          # the first load's report: {"cell_errors": [...], ...}
+        self.load_problem = None    # why the cells could not be run at all, for the student
+        self.prepared = None        # (stage, variant) the worker's classes are built for
+        self.output = ""            # what the code printed, from the first worker that ended
+
+    @property
+    def alive(self):
+        return self.worker is not None and self.worker.alive
+
+    def start(self, seconds=None):
+        """Start a worker and run the cells (within `seconds`; default the load limit)."""
+        if self.load_problem:
+            raise StudentProblem(self.load_problem, "load")
+        self.close()
+        self.worker, self.prepared = Worker(self.cells, self.limits, self.level), None
+        try:
+            info = self.worker.start(seconds)
+        except WorkerProblem as problem:
+            self.worker = None
+            if self.loaded is None:
+                self.load_problem = messages.LOAD_FAILED.format(reason=problem.message)
+                raise StudentProblem(self.load_problem, "load") from None
+            raise
+        if self.loaded is None:
+            self.loaded = info
+
+    def request(self, payload, seconds, limit):
+        try:
+            return self.worker.request(payload, seconds, messages.DURING_REQUEST, limit)
+        except WorkerProblem:
+            self.prepared = None
+            raise
 
     def close(self):
         if self.worker is not None:
@@ -59,65 +85,28 @@ class Submission:
             self.worker.stop()
             self.worker = None
 
-    def ensure_loaded(self):
-        """Run the cells in a worker, once, unless that already failed."""
-        if self.source.problem:
-            raise StudentProblem(messages.LOAD_FAILED.format(reason=self.source.problem), "load")
-        if self.load_problem:
-            raise StudentProblem(self.load_problem, "load")
-        if self.worker is not None and self.worker.alive:
-            return
-        if self.worker is not None:
-            self.output = self.output or self.worker.output()
-            self.worker.stop()
-        self.worker = Worker(self.source.cells, self.limits, self.level)
-        self.prepared = None
-        restart = self.load_info is not None
-        started = time.monotonic()
-        try:
-            if restart:
-                # loading again after a crash counts against the stage's time
-                left = self._left()
-                if left <= 0:
-                    raise StudentProblem(messages.BUDGET.format(seconds=self.stage_seconds), "budget")
-                info = self.worker.start(min(self.limits.load_seconds, left))
-            else:
-                info = self.worker.start()
-        except WorkerProblem as problem:
-            self.worker = None
-            if restart:
-                if problem.kind == "timeout":
-                    self.timed_out.add(self.stage)
-                raise StudentProblem(problem.message, problem.kind)
-            self.load_problem = messages.LOAD_FAILED.format(reason=problem.message)
-            raise StudentProblem(self.load_problem, "load")
-        finally:
-            if restart:
-                self._charge(time.monotonic() - started)
-        if self.load_info is None:
-            self.load_info = info
 
-    @property
-    def stage_seconds(self):
-        if self.stage not in self.stage_budget:
-            later = [s for s in self.stages if s >= self.stage] or [self.stage]
-            self.stage_budget[self.stage] = (self.limits.submission_seconds - self.spent) / len(later)
-        return self.stage_budget[self.stage]
+class Grading:
+    """One submission under grading: its worker, its time budget, the answers so far."""
 
-    def _left(self):
-        return min(self.limits.test_seconds - self.test_spent,
-                   self.stage_seconds - self.stage_spent.get(self.stage, 0.0))
+    def __init__(self, submission, limits, level, stages):
+        self.submission, self.limits = submission, limits
+        self.budget = TimeBudget(stages, limits.test_seconds, limits.submission_seconds)
+        self.worker = WorkerHandle(submission.cells, limits, level)
+        self.answers = {}            # question -> the worker's reply, as JSON text
 
-    def _charge(self, seconds):
-        self.spent += seconds
-        self.test_spent += seconds
-        self.stage_spent[self.stage] = self.stage_spent.get(self.stage, 0.0) + seconds
+    def view(self, stage):
+        """What one check of `stage` holds: this submission, with that stage's classes."""
+        self.budget.begin_check()
+        return StageView(self, stage)
 
-    def run(self, stage, probe, variant="", **payload):
-        """The student's answer to one question. The same question asked again by another
-        check of the stage gets the same answer without running the code again."""
-        self.stage = stage
-        if stage in self.timed_out:
+    def close(self):
+        self.worker.close()
+
+    def ask(self, stage, probe, variant="", **payload):
+        """The student's answer to one question of `stage`. The same question asked again by
+        another check gets the same answer without running the code again."""
+        if stage in self.budget.stopped:
             # the same code would loop again: a stage stops at its first timeout
             raise StudentProblem(messages.STAGE_STOPPED, "timeout")
         key = json.dumps([stage, variant, probe, payload], sort_keys=True)
@@ -131,33 +120,55 @@ class Submission:
         raise StudentProblem(messages.PROTOCOL, "protocol")
 
     def _ask(self, stage, variant, payload):
-        self.ensure_loaded()
-        if self.prepared != (stage, variant):
-            reply = self._request(units.stage_setup(stage, variant))
+        self._ensure_worker(stage)
+        if self.worker.prepared != (stage, variant):
+            reply = self._request(stage, units.stage_setup(stage, variant))
             if not reply.get("ok"):
                 raise student_error(reply)
-            self.prepared = (stage, variant)
-        return self._request(payload)
+            self.worker.prepared = (stage, variant)
+        return self._request(stage, payload)
 
-    def _request(self, payload):
-        left = self._left()
+    def _ensure_worker(self, stage):
+        if self.submission.problem:
+            raise StudentProblem(messages.LOAD_FAILED.format(reason=self.submission.problem), "load")
+        if self.worker.loaded is None:
+            self.worker.start()          # the first load has its own limit, charged to no stage
+            return
+        if self.worker.alive:
+            return
+        # loading again after a crash counts against the stage's time
+        left = self.budget.left(stage)
         if left <= 0:
-            raise StudentProblem(messages.BUDGET.format(seconds=self.stage_seconds), "budget")
+            raise StudentProblem(messages.BUDGET.format(seconds=self.budget.stage_seconds(stage)),
+                                 "budget")
         started = time.monotonic()
-        stage_bound = self.limits.test_seconds - self.test_spent > left
         try:
-            return self.worker.request(payload, left, messages.DURING_REQUEST,
-                                       self.limits.test_seconds)
+            self.worker.start(min(self.limits.load_seconds, left))
         except WorkerProblem as problem:
-            self.prepared = None
             if problem.kind == "timeout":
-                self.timed_out.add(self.stage)
-            if problem.kind == "timeout" and stage_bound:
-                raise StudentProblem(messages.STAGE_TIMEOUT.format(seconds=self.stage_seconds),
-                                     "timeout")
-            raise StudentProblem(problem.message, problem.kind)
+                self.budget.stop(stage)
+            raise StudentProblem(problem.message, problem.kind) from None
         finally:
-            self._charge(time.monotonic() - started)
+            self.budget.charge(stage, time.monotonic() - started)
+
+    def _request(self, stage, payload):
+        left = self.budget.left(stage)
+        if left <= 0:
+            raise StudentProblem(messages.BUDGET.format(seconds=self.budget.stage_seconds(stage)),
+                                 "budget")
+        stage_bound = self.budget.stage_bound(stage)
+        started = time.monotonic()
+        try:
+            return self.worker.request(payload, left, self.limits.test_seconds)
+        except WorkerProblem as problem:
+            if problem.kind == "timeout":
+                self.budget.stop(stage)
+                if stage_bound:
+                    raise StudentProblem(messages.STAGE_TIMEOUT.format(
+                        seconds=self.budget.stage_seconds(stage)), "timeout") from None
+            raise StudentProblem(problem.message, problem.kind) from None
+        finally:
+            self.budget.charge(stage, time.monotonic() - started)
 
 
 class Answer(dict):
@@ -206,19 +217,19 @@ def student_error(reply):
 
 
 class StageView:
-    """What a test of one stage holds: the submission, with that stage's classes."""
+    """The questions a check of one stage asks the student's code."""
 
-    def __init__(self, submission, stage):
-        self.submission, self.stage = submission, stage
+    def __init__(self, grading, stage):
+        self.grading, self.stage = grading, stage
 
     def graph(self, nodes, read, variant="", **run):
-        return self.submission.run(self.stage, "graph", variant, nodes=nodes, read=read, **run)
+        return self.grading.ask(self.stage, "graph", variant, nodes=nodes, read=read, **run)
 
     def model(self, kind, args, **request):
-        return self.submission.run(self.stage, "model", kind=kind, args=list(args), **request)
+        return self.grading.ask(self.stage, "model", kind=kind, args=list(args), **request)
 
     def train(self, **request):
-        return self.submission.run(self.stage, "train", **request)
+        return self.grading.ask(self.stage, "train", **request)
 
 
 _REFERENCE_ANSWERS = {}

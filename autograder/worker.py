@@ -9,7 +9,6 @@ happened in plain words.
 
 import json
 import os
-import selectors
 import shutil
 import signal
 import subprocess
@@ -18,6 +17,7 @@ import time
 from pathlib import Path
 
 from . import messages, sandbox
+from .channel import Closed, LineReader, LineTooLong
 
 HARNESS = Path(__file__).with_name("harness.py")
 MAX_REPLY_BYTES = 2_000_000
@@ -36,7 +36,9 @@ class Worker:
         self.cells, self.limits, self.level = cells, limits, level
         self.proc = None
         self.folder = None
-        self._buffer = b""
+        self.replies = None         # LineReader on the private pipe, once started
+        self._output_fd = None      # output.txt, opened by the judge before the code runs
+        self._last_output = ""      # what was printed, kept when the worker is stopped
         self._next_id = 0
 
     # -- life cycle ------------------------------------------------------------------------
@@ -62,8 +64,7 @@ class Worker:
                 pass_fds=(write_end,), env=env, start_new_session=True, **where)
         finally:
             os.close(write_end)
-        self._reply_fd = read_end
-        os.set_blocking(read_end, False)
+        self.replies = LineReader(read_end, MAX_REPLY_BYTES)
         init = {"limits": self.limits.for_worker(), "cells": self.cells}
         self._write(init)
         limit = seconds or self.limits.load_seconds
@@ -97,11 +98,11 @@ class Worker:
                 except OSError:
                     pass
             try:
-                os.close(self._reply_fd)
+                os.close(self.replies.fd)
             except OSError:
                 pass
             self.proc = None
-        if getattr(self, "_output_fd", None) is not None:
+        if self._output_fd is not None:
             self._last_output = self.output()
             os.close(self._output_fd)
             self._output_fd = None
@@ -115,8 +116,8 @@ class Worker:
 
     def output(self, limit=4000):
         """The first bytes the student's code printed, for the instructor's eyes."""
-        if getattr(self, "_output_fd", None) is None:
-            return getattr(self, "_last_output", "")
+        if self._output_fd is None:
+            return self._last_output
         try:
             return os.pread(self._output_fd, limit, 0).decode("utf-8", "replace")
         except OSError:
@@ -145,33 +146,19 @@ class Worker:
             raise self._died(messages.DURING_REQUEST)
 
     def _read(self, seconds, during, limit=None):
-        deadline = time.monotonic() + seconds
-        with selectors.DefaultSelector() as sel:
-            sel.register(self._reply_fd, selectors.EVENT_READ)
-            while b"\n" not in self._buffer:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    self.stop()
-                    raise WorkerProblem("timeout", messages.TIMEOUT.format(
-                        during=during, seconds=limit or seconds))
-                if not sel.select(timeout=left):
-                    continue
-                try:
-                    chunk = os.read(self._reply_fd, 65536)
-                except BlockingIOError:
-                    continue
-                if not chunk:
-                    raise self._died(during)
-                self._buffer += chunk
-                if len(self._buffer) > MAX_REPLY_BYTES:
-                    self.stop()
-                    raise WorkerProblem("protocol", messages.PROTOCOL)
-        line, _, self._buffer = self._buffer.partition(b"\n")
+        """The next line on the pipe, as a dict ({} for anything that is not a JSON object)."""
         try:
-            reply = json.loads(line)
-        except ValueError:
-            return {}
-        return reply if isinstance(reply, dict) else {}
+            reply = self.replies.next(seconds)
+        except Closed:
+            raise self._died(during) from None
+        except LineTooLong:
+            self.stop()
+            raise WorkerProblem("protocol", messages.PROTOCOL) from None
+        if reply is None:
+            self.stop()
+            raise WorkerProblem("timeout", messages.TIMEOUT.format(during=during,
+                                                                   seconds=limit or seconds))
+        return reply
 
     def _died(self, during):
         """The process ended: say how, then clean up after it."""

@@ -65,13 +65,29 @@ def graded(tmp_path_factory):
     (["grade", "x.py", "--json", "RESULTS", "--test-seconds", "0"], "--test-seconds"),
     (["grade", "x.py", "--json", "RESULTS", "--no-such-option"], "--no-such-option"),
     (["regrade-everything"], "invalid choice"),
-], ids=["stage_9", "stage_two", "no_submission", "zero_seconds", "unknown_option", "unknown_command"])
+    (["grade", "x.py", "--json", "RESULTS", "--jobs", "4"], "--jobs applies to a folder"),
+    (["grade", "x.py", "--json", "RESULTS", "--regrade"], "--regrade applies to a folder"),
+    (["grade", "x.py", "--json", "RESULTS", "--sandbox", "docker"], "invalid choice: 'docker'"),
+    (["grade", "tests", "--out", "OUT", "--jobs", "0"], "--jobs"),
+    (["grade", "tests", "--out", "OUT", "--json", "RESULTS"], "--json is for one submission"),
+], ids=["stage_9", "stage_two", "no_submission", "zero_seconds", "unknown_option", "unknown_command",
+        "jobs_without_out", "regrade_without_out", "unknown_sandbox", "zero_jobs", "json_with_out"])
 def test_is_a_usage_error_exit_status_2_with_no_results(tmp_path, argv, words):
     results = tmp_path / "results.json"
-    run = run_cli(*[results if a == "RESULTS" else a for a in argv])
+    out = tmp_path / "out"
+    run = run_cli(*[{"RESULTS": results, "OUT": out}.get(a, a) for a in argv])
     assert run.returncode == 2, run.stderr
     assert "usage:" in run.stderr and words in run.stderr, run.stderr
-    assert not results.exists()
+    assert not results.exists() and not out.exists()
+
+
+def test_does_the_help_show_only_what_a_user_can_run():
+    top, grade = run_cli("--help"), run_cli("grade", "--help")
+    assert top.returncode == grade.returncode == 0
+    assert "{grade,check}" in top.stdout
+    for text in (top.stdout, grade.stdout):
+        assert "SUPPRESS" not in text and "_serve" not in text and "judge" not in text
+    assert "{auto,strict,bubblewrap,separate-user,limits}" in grade.stdout
 
 
 @pytest.mark.parametrize("name", list(JOBS))

@@ -271,7 +271,7 @@ def wrote_at_most(megabytes):
 
 HOLE_OUTPUT_FILE = (
     "hole (bubblewrap and limits): the judge opens the worker's output.txt by name after the "
-    "run (worker.Worker.output, from session.Submission.close). The submission replaced it with "
+    "run (worker.Worker.output, from session.WorkerHandle.close). The submission replaced it with "
     "a FIFO (os.remove + os.mkfifo in its own folder), so open() blocks for ever: the grader "
     "hangs with no time limit (single grade: for ever; batch: JUDGE_STUCK after "
     "load+submission+30 s). The same path lets a symlink make the judge read any file it can "
@@ -306,7 +306,7 @@ HOLE_REFERENCE_LEAK = (
     "that quote reference source")
 HOLE_RELOADS = (
     "hole (every level): the time spent running the cells again after a crash is not counted "
-    "against --submission-seconds (session.Submission.ensure_loaded -> Worker.start waits up to "
+    "against --submission-seconds (session.Grading._ensure_worker -> Worker.start waits up to "
     "--load-seconds, outside `spent`). A submission that sleeps just under --load-seconds at "
     "import and ends its process in Value.__init__ makes every check of stages 1-3 reload it: "
     "0.8 s x 23 checks with --load-seconds 1 --submission-seconds 6, so the grader is still "
