@@ -16,7 +16,7 @@ import json
 import re
 import time
 
-from . import messages, units
+from . import messages, replies, units
 from .budget import TimeBudget
 from .harness import Workbench, answer
 from .worker import Worker, WorkerProblem
@@ -109,11 +109,12 @@ class Grading:
         if stage in self.budget.stopped:
             # the same code would loop again: a stage stops at its first timeout
             raise StudentProblem(messages.STAGE_STOPPED, "timeout")
-        key = json.dumps([stage, variant, probe, payload], sort_keys=True)
+        request = dict(payload, probe=probe)
+        key = json.dumps([stage, variant, request], sort_keys=True)
         if key not in self.answers:
-            self.answers[key] = json.dumps(self._ask(stage, variant, dict(payload, probe=probe)))
+            self.answers[key] = json.dumps(self._ask(stage, variant, request))
         reply = json.loads(self.answers[key])   # a fresh copy: a check cannot change another's
-        if reply.get("ok") is True and isinstance(reply.get("value"), dict):
+        if reply.get("ok") is True and replies.valid(request, reply.get("value")):
             return Answer(reply["value"])
         if reply.get("ok") is False:
             raise student_error(reply)
@@ -122,9 +123,12 @@ class Grading:
     def _ask(self, stage, variant, payload):
         self._ensure_worker(stage)
         if self.worker.prepared != (stage, variant):
-            reply = self._request(stage, units.stage_setup(stage, variant))
-            if not reply.get("ok"):
+            setup = units.stage_setup(stage, variant)
+            reply = self._request(stage, setup)
+            if reply.get("ok") is not True:
                 raise student_error(reply)
+            if not replies.valid(setup, reply.get("value")):
+                raise StudentProblem(messages.PROTOCOL, "protocol")
             self.worker.prepared = (stage, variant)
         return self._request(stage, payload)
 

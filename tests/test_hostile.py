@@ -540,6 +540,40 @@ CASES = [
          _harness.answer = lambda bench, request: {"id": request.get("id"), "ok": True,
                                                     "value": "garbage"}
          '''), lose={s: ALL for s in STAGES}),
+    Case("sends_replies_with_values_of_the_wrong_type", ref_plus('''
+         import sys
+         _harness = sys.modules["__main__"]
+         _real = _harness.answer
+         def _spoil(x):
+             if isinstance(x, dict):
+                 return {k: _spoil(v) for k, v in x.items()}
+             if isinstance(x, list):
+                 return {"not": "a list"}
+             if isinstance(x, bool):
+                 return "yes"
+             if isinstance(x, (int, float)):
+                 return [str(x)]
+             return x
+         def _wrong(bench, request):
+             reply = _real(bench, request)
+             if reply.get("ok") and request.get("probe") != "prepare":
+                 reply["value"] = _spoil(reply["value"])
+             return reply
+         _harness.answer = _wrong
+         '''), lose={s: ALL for s in STAGES}, quick=True, at_limits=True),
+    Case("sends_a_line_nested_200000_deep_before_each_reply", ref_plus('''
+         import os, sys
+         _harness = sys.modules["__main__"]
+         _real = _harness.answer
+         def _deep(bench, request):
+             for fd in range(3, 64):
+                 try:
+                     os.write(fd, b"[" * 200_000 + b"\\n")
+                 except OSError:
+                     pass
+             return _real(bench, request)
+         _harness.answer = _deep
+         '''), lose={}, at_limits=True),
     Case("forges_the_load_reply", ref_plus('''
          import os
          for fd in range(3, 64):
