@@ -26,6 +26,15 @@ class Limits:
     output_bytes: int = _limit(1_000_000, "bytes of printed output kept; the rest is dropped")
     disk_mb: int = _limit(64, "space for the files the student's code writes, in MB "
                               "(enforced by the bubblewrap sandbox)")
+    processes: int = _limit(64, "processes and threads the student's code may run at once, "
+                                "all together (enforced with control groups where the "
+                                "machine offers them)")
+
+    @property
+    def group_memory_bytes(self):
+        """The memory of the worker and all it starts, together: its address space, what
+        its memory-backed folders may hold, and room for the interpreter's own pages."""
+        return (self.memory_mb + self.disk_mb + 16 + 64) << 20
 
     @property
     def cpu_seconds(self):

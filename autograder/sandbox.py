@@ -30,6 +30,7 @@ from pathlib import Path
 LEVELS = ("bubblewrap", "separate-user", "limits")
 NOBODY = 65534
 SANDBOX_ROOT = "/sandbox"      # the submission's folder, as the worker sees it under bubblewrap
+TMP_MB = 16                    # the worker's /tmp under bubblewrap, in MB
 
 
 class SandboxUnavailable(Exception):
@@ -78,10 +79,16 @@ def bubblewrap_command(folder, harness_name, fd, disk_mb=64):
     # The worker's folder is a tmpfs of its own, so what it writes is bounded and vanishes
     # with it; the harness is bound read-only and output.txt is bound from the judge's
     # folder: a mount point cannot be deleted or replaced by a link or a FIFO.
-    args += ["--proc", "/proc", "--dev", "/dev", "--size", str(16 << 20), "--tmpfs", "/tmp",
+    args += ["--proc", "/proc", "--dev", "/dev", "--size", str(TMP_MB << 20), "--tmpfs", "/tmp",
              "--size", str(disk_mb << 20), "--tmpfs", SANDBOX_ROOT,
              "--ro-bind", str(folder / harness_name), f"{SANDBOX_ROOT}/{harness_name}",
-             "--bind", str(folder / "output.txt"), f"{SANDBOX_ROOT}/output.txt",
+             "--bind", str(folder / "output.txt"), f"{SANDBOX_ROOT}/output.txt"]
+    # Everything else is read-only: the root bwrap builds, /dev (and its /dev/shm), and the
+    # empty folders over site-packages. Only /tmp and the submission's folder can be
+    # written, each a tmpfs of a fixed size.
+    for hidden in _hidden_package_folders():
+        args += ["--remount-ro", hidden]
+    args += ["--remount-ro", "/dev", "--remount-ro", "/",
              "--chdir", SANDBOX_ROOT,
              "--clearenv", "--setenv", "HOME", SANDBOX_ROOT, "--setenv", "TMPDIR", SANDBOX_ROOT,
              "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "LANG", "C.UTF-8",
@@ -139,14 +146,17 @@ def choose(requested="auto"):
     return wanted
 
 
-def popen_arguments(level, folder, harness, fd, disk_mb=64):
-    """(argv, extra Popen keyword arguments) to start the worker at this level."""
+def popen_arguments(level, folder, harness, fd, disk_mb=64, group=None):
+    """(argv, extra Popen keyword arguments) to start the worker at this level, inside
+    `group` (a cgroup.WorkerGroup, or None) from its first instruction."""
     if level == "bubblewrap":
-        return bubblewrap_command(folder, harness.name, fd, disk_mb), {"cwd": folder}
-    argv = [interpreter(), "-I", "-S", "-X", "utf8", str(harness), str(fd)]
+        argv, where = bubblewrap_command(folder, harness.name, fd, disk_mb), {"cwd": folder}
+    else:
+        argv = [interpreter(), "-I", "-S", "-X", "utf8", str(harness), str(fd)]
+        where = {"cwd": folder}
     if level == "separate-user":
         os.chown(folder, NOBODY, NOBODY)
         for path in folder.iterdir():
             os.chown(path, NOBODY, NOBODY)
-        return argv, {"cwd": folder, "user": NOBODY, "group": NOBODY, "extra_groups": []}
-    return argv, {"cwd": folder}
+        where.update(user=NOBODY, group=NOBODY, extra_groups=[])
+    return (group.command(argv) if group is not None else argv), where

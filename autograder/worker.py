@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from . import messages, sandbox
+from .cgroup import WorkerGroup
 from .channel import Closed, LineReader, LineTooLong
 
 HARNESS = Path(__file__).with_name("harness.py")
@@ -37,6 +38,7 @@ class Worker:
         self.proc = None
         self.folder = None
         self.replies = None         # LineReader on the private pipe, once started
+        self.group = None           # the control group of the worker and all it starts
         self._output_fd = None      # output.txt, opened by the judge before the code runs
         self._last_output = ""      # what was printed, kept when the worker is stopped
         self._next_id = 0
@@ -54,8 +56,10 @@ class Worker:
         self._output_fd = os.open(self.folder / "output.txt",
                                   os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
         read_end, write_end = os.pipe()
+        self.group = WorkerGroup.acquire(self.limits.processes, self.limits.group_memory_bytes,
+                                         sandbox.NOBODY if self.level == "separate-user" else None)
         argv, where = sandbox.popen_arguments(self.level, self.folder, harness, write_end,
-                                              self.limits.disk_mb)
+                                              self.limits.disk_mb, self.group)
         env = {"PATH": "/usr/bin:/bin", "HOME": str(self.folder), "LANG": "C.UTF-8",
                "TMPDIR": str(self.folder)}
         try:
@@ -102,6 +106,9 @@ class Worker:
             except OSError:
                 pass
             self.proc = None
+        if self.group is not None:
+            self.group.release()    # kills what left the worker's session too
+            self.group = None
         if self._output_fd is not None:
             self._last_output = self.output()
             os.close(self._output_fd)

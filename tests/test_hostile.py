@@ -33,6 +33,7 @@ table of these attacks and their expected outcomes.
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -48,7 +49,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import sandbox
+from autograder import cgroup, sandbox
 from autograder.checks import TABLE
 
 REPO = Path(__file__).resolve().parent.parent
@@ -153,6 +154,7 @@ class Liar(float):
     __float__ = lambda self: 0.5
     __repr__ = __str__ = lambda self: "0.5"
 '''
+GROUPS = cgroup.available()   # the grader bounds a worker's processes and cores with control groups
 STORM_SIZE = 200    # forks of the fork storm: enough to matter, few enough for the limits level
 PATCHES = '''
 import builtins, math, operator, sys, types, unittest
@@ -254,6 +256,30 @@ def no_suite_text(g, w):
               if any(len(line.strip()) > 30 and line.strip() in text
                      for line in p.read_text().splitlines())]
     return [("secrecy", not leaked, f"hidden test code in results.json: {leaked}")]
+
+
+def ran_at_most(count):
+    def check(g, w):
+        note = g.results["output"] if g.results else ""
+        found = re.search(r"ran (\d+) more", note)
+        made = int(found.group(1)) if found else None
+        return [("processes", made is not None and made < count,
+                 f"the submission could start {made} processes and threads (see: {note[:200]!r})")]
+    return check
+
+
+def used_at_most_one_core(g, w):
+    note = g.results["output"] if g.results else ""
+    found = re.search(r"used ([\d.]+) seconds of CPU in 1.5 seconds", note)
+    used = float(found.group(1)) if found else None
+    # eight processes that spin for 1.5 s: one core's worth at most, with some slack
+    return [("cores", used is not None and used < 1.5 * 1.25,
+             f"the submission's processes used {used} s of CPU in 1.5 s (see: {note[:200]!r})")]
+
+
+def wrote_nowhere(g, w):
+    note = g.results["output"] if g.results else ""
+    return [("files", "wrote in: []" in note, f"the submission wrote outside its folders: {note[:300]!r}")]
 
 
 def wrote_at_most(megabytes):
@@ -392,8 +418,61 @@ CASES = [
                           [sys.executable, "-c", "import time; time.sleep(60)  # {tag}"])
              os._exit(0)
          '''), spawns=True, at_limits=True,
-         holes={"limits": ("processes", HOLE_GRANDCHILD_LIMITS),
-                "separate-user": ("processes", HOLE_GRANDCHILD_LIMITS)}),
+         # with control groups, the grader kills every process of the worker's group
+         holes={} if GROUPS else {"limits": ("processes", HOLE_GRANDCHILD_LIMITS),
+                                  "separate-user": ("processes", HOLE_GRANDCHILD_LIMITS)}),
+    Case("counts_how_many_processes_and_threads_it_may_run", ref_plus('''
+         import os, threading, time
+         made = 0
+         try:
+             for _ in range(400):
+                 if os.fork() == 0:
+                     time.sleep(60)
+                     os._exit(0)
+                 made += 1
+         except OSError:
+             pass
+         try:
+             for _ in range(400):
+                 threading.Thread(target=time.sleep, args=(60,), daemon=True).start()
+                 made += 1
+         except (OSError, RuntimeError):
+             pass
+         raise RuntimeError(f"ran {made} more")
+         '''), spawns=True, extra=ran_at_most(64),
+         only_bubblewrap="the bound on processes comes from control groups; at the limits "
+                         "level without them a storm is capped by the case itself"),
+    Case("spins_on_every_core_it_can_get", ref_plus('''
+         import os, time
+         start = time.time()
+         for _ in range(8):
+             if os.fork() == 0:
+                 while time.time() - start < 1.5:
+                     pass
+                 os._exit(0)
+         busy = os.times()
+         time.sleep(1.5)
+         for _ in range(8):
+             os.wait()
+         used = os.times()
+         raise RuntimeError(f"used {used.children_user + used.children_system:.2f} "
+                            f"seconds of CPU in 1.5 seconds")
+         '''), extra=used_at_most_one_core, limits={"cell_seconds": 3, "load_seconds": 5},
+         only_bubblewrap="the bound on cores comes from control groups"),
+    Case("writes_where_it_should_not", ref_plus('''
+         import os, sys
+         places = ["/", "/dev", "/dev/shm", "/usr", sys.prefix] + [p for p in sys.path if p]
+         wrote = []
+         for place in places + ["/root/.pyenv", "/usr/local/lib"]:
+             try:
+                 with open(os.path.join(place, "{tag}.bin"), "wb") as f:
+                     f.write(b"x" * 1000)
+                 wrote.append(place)
+             except OSError:
+                 pass
+         raise RuntimeError(f"wrote in: {wrote}")
+         '''), extra=wrote_nowhere,
+         only_bubblewrap="at the limits level the worker writes as the grader's own user"),
     Case("kills_its_parent", ref_plus("import os\nos.kill(os.getppid(), 9)\n"),
          at_limits=True, holes={"limits": ("exit+files", HOLE_KILL_PARENT_LIMITS)}),
     Case("kills_its_own_process_group", ref_plus("import os\nos.killpg(0, 9)\n"),
