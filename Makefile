@@ -86,7 +86,7 @@ bench: setup
 # `make nbgrader-crosscheck` grades its submitted/ with the judge and flags nbgrader scores
 # that are higher; `make gradescope [STAGE=N]` builds dist/gradescope-autograder.zip
 # (STAGE fixes the stage a .py is graded on); `make release STAGE=N` builds
-# dist/student-release.zip for stage N (default 1). See docs/nbgrader.md, docs/gradescope.md.
+# dist/student-release-stageN.zip for stage N (default 1). See docs/nbgrader.md, docs/gradescope.md.
 NBGRADER_COURSE ?= nbgrader-course
 .PHONY: nbgrader nbgrader-crosscheck gradescope release
 nbgrader: setup
