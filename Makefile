@@ -47,8 +47,12 @@ $(STAMP): pyproject.toml
 assignments: setup
 	$(PY) -m course.generate solutions assignments
 
+# JupyterLab on assignments/, without nbgrader's instructor tools; as root or not, with a
+# display or without (then it prints the address to open). Options for `jupyter lab`:
+# make lab LAB_OPTIONS=--port=8890
+LAB_OPTIONS ?=
 lab: setup
-	$(VENV)/bin/jupyter lab --notebook-dir=assignments
+	$(PY) -m course.lab student assignments $(LAB_OPTIONS)
 
 test: setup
 	$(PY) -m pytest -n 2 -q
@@ -88,12 +92,17 @@ bench: setup
 # (STAGE fixes the stage a .py is graded on); `make release STAGE=N` builds
 # dist/student-release-stageN.zip for stage N (default 1). See docs/nbgrader.md, docs/gradescope.md.
 NBGRADER_COURSE ?= nbgrader-course
-.PHONY: nbgrader nbgrader-crosscheck gradescope release
+.PHONY: nbgrader nbgrader-crosscheck nbgrader-lab gradescope release
 nbgrader: setup
 	$(PY) -m course.nbgrader_course build "$(NBGRADER_COURSE)"
 
 nbgrader-crosscheck: setup
 	$(PY) -m course.nbgrader_course crosscheck "$(NBGRADER_COURSE)"
+
+# The instructor's JupyterLab on the nbgrader course folder, with nbgrader's tools
+# (formgrader, Create Assignment, the course list).
+nbgrader-lab: setup
+	$(PY) -m course.lab instructor "$(NBGRADER_COURSE)" $(LAB_OPTIONS)
 
 gradescope: setup
 	$(PY) -m course.gradescope $(if $(STAGE),--stage $(STAGE) --out dist/gradescope-autograder-stage$(STAGE).zip)
