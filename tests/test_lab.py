@@ -168,7 +168,8 @@ def test_does_the_instructors_lab_keep_nbgraders_tools(home, tmp_path):
         extensions = nbgrader_extensions(base, token)
         assert extensions and all(extensions.values()), extensions
         assert "@jupyter/nbgrader" not in disabled_in_page(base, token)
-        assert get(base, token, "/formgrader")[0] == 200
+        for page in NBGRADER_SERVER_PAGES:
+            assert get(base, token, page)[0] == 200, page
 
 
 # --------------------------------------------------------------------------------------
