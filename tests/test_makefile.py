@@ -148,3 +148,6 @@ def test_does_make_demo_end_with_the_untouched_rows_and_the_report(tmp_path):
         assert re.search(rf"^{name}\s.*\s0/20$", run.stdout, re.M), name
     assert report == f"Open the class report in a browser: {out}/report.html"
     assert (out / "report.html").exists()
+    plan = subprocess.run(["make", "-n", "demo"], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=60).stdout
+    assert "-m autograder grade examples/class --out grades/demo\n" in plan   # by default
