@@ -10,36 +10,23 @@ STAMP  := $(VENV)/.installed
 SUBMISSIONS ?=
 OUT ?= grades/$(notdir $(abspath $(SUBMISSIONS)))
 
+# One line per step; an installer's output shows only when its step fails.
+STEP := sh course/setup_step.sh
+
 setup: $(STAMP)
-	@command -v dot >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "Installing Graphviz (the 'dot' program that draws the graph pictures)..."; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
-	  else \
-	    echo "Graphviz's 'dot' program is missing: the graph pictures need it."; \
-	    echo "Install it with:  sudo apt-get install graphviz   (macOS: brew install graphviz)"; \
-	  fi; }
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "Installing Chromium (the browser that tests the class report, report.html)..."; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else \
-	    echo "Chromium is missing: the class report's browser tests will be skipped."; \
-	    echo "Install it with:  sudo apt-get install chromium"; \
-	  fi; }
-	@command -v bwrap >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "Installing bubblewrap (the grader's strongest sandbox for students' code)..."; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; \
-	  else \
-	    echo "Note: bubblewrap is not installed; the grader will use a weaker sandbox."; \
-	    echo "Install it with:  sudo apt-get install bubblewrap"; \
-	  fi; }
+	@$(STEP) --program dot graphviz "Graphviz's 'dot' program (it draws the graph pictures)" \
+	  "the pictures print as text" "macOS: brew install graphviz"
+	@$(STEP) --program chromium chromium "Chromium (the browser that tests the class report)" \
+	  "the report's browser tests are skipped"
+	@$(STEP) --program bwrap bubblewrap "bubblewrap (the grader's strongest sandbox)" \
+	  "the grader uses a weaker sandbox for students' code"
 
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e .
-	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3" >/dev/null
+	@$(STEP) "Creating $(VENV)/ with $$($(PYTHON) --version 2>&1)..." $(PYTHON) -m venv $(VENV)
+	@$(STEP) "Installing the pinned packages into $(VENV)/ (a few minutes the first time)..." \
+	  $(PY) -m pip install --disable-pip-version-check -e .
+	@$(STEP) "Registering the notebooks' Python kernel..." \
+	  $(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3"
 	@touch $@
 
 # solutions/ -> assignments/ (stubs, public checks only, outputs cleared) and the
@@ -47,16 +34,26 @@ $(STAMP): pyproject.toml
 assignments: setup
 	$(PY) -m course.generate solutions assignments
 
+# JupyterLab on assignments/, without nbgrader's instructor tools; as root or not, with a
+# display or without (then it prints the address to open). Options for `jupyter lab`:
+# make lab LAB_OPTIONS=--port=8890
+LAB_OPTIONS ?=
 lab: setup
-	$(VENV)/bin/jupyter lab --notebook-dir=assignments
+	$(PY) -m course.lab student assignments $(LAB_OPTIONS)
 
 test: setup
 	$(PY) -m pytest -n 2 -q
 
 # The main job: grade the bundled example class, print the gradebook, say where the
-# feedback files and the class report are.
+# feedback files and the class report are. The class holds the assignment notebooks as
+# handed out (examples/make_class.py copies them under their own names): say which rows they are.
+DEMO_OUT ?= grades/demo
+UNTOUCHED = $(notdir $(basename $(wildcard assignments/stage*.ipynb)))
 demo: setup
-	$(PY) -m autograder grade examples/class --out grades/demo
+	$(PY) -m autograder grade examples/class --out $(DEMO_OUT)
+	@echo
+	@echo "The rows $$(echo $(UNTOUCHED) | sed 's/ /, /g') are the assignment notebooks handed in untouched: nothing written yet, so no points."
+	@echo "Open the class report in a browser: $(DEMO_OUT)/report.html"
 
 grade: setup
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=path/to/folder-or-file"; exit 2; }
@@ -86,14 +83,19 @@ bench: setup
 # `make nbgrader-crosscheck` grades its submitted/ with the judge and flags nbgrader scores
 # that are higher; `make gradescope [STAGE=N]` builds dist/gradescope-autograder.zip
 # (STAGE fixes the stage a .py is graded on); `make release STAGE=N` builds
-# dist/student-release.zip for stage N (default 1). See docs/nbgrader.md, docs/gradescope.md.
+# dist/student-release-stageN.zip for stage N (default 1). See docs/nbgrader.md, docs/gradescope.md.
 NBGRADER_COURSE ?= nbgrader-course
-.PHONY: nbgrader nbgrader-crosscheck gradescope release
+.PHONY: nbgrader nbgrader-crosscheck nbgrader-lab gradescope release
 nbgrader: setup
 	$(PY) -m course.nbgrader_course build "$(NBGRADER_COURSE)"
 
 nbgrader-crosscheck: setup
 	$(PY) -m course.nbgrader_course crosscheck "$(NBGRADER_COURSE)"
+
+# The instructor's JupyterLab on the nbgrader course folder, with nbgrader's tools
+# (formgrader, Create Assignment, the course list).
+nbgrader-lab: setup
+	$(PY) -m course.lab instructor "$(NBGRADER_COURSE)" $(LAB_OPTIONS)
 
 gradescope: setup
 	$(PY) -m course.gradescope $(if $(STAGE),--stage $(STAGE) --out dist/gradescope-autograder-stage$(STAGE).zip)

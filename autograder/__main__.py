@@ -107,10 +107,9 @@ def main(argv=None):
         print(f"Not grading: {exc}.", file=sys.stderr)
         return 1
     if args.command == "check":
-        from .selfcheck import check
+        from .selfcheck import command
 
-        check(args.notebook, args.stage)
-        return 0
+        return command(args.notebook, args.stage)
     if args.out:
         return grade_many(args, limits)
     from .grade import GraderError, grade

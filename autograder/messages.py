@@ -116,6 +116,25 @@ TRAIN_LR = "The losses match a different learning rate: use the lr argument."
 TRAIN_RETURNS = "train must return a list with the loss of every step, as plain numbers."
 
 
+# -- the learner's self-check (autograder/selfcheck.py): each misuse in one sentence --------------
+
+SELFCHECK_SAVE_FIRST = ("Grading the notebook as last saved: save it first (Ctrl+S / Cmd+S) to "
+                        "include your latest changes.")
+SELFCHECK_TITLE = "Self-check of {name} as last saved (save it first: Ctrl+S / Cmd+S)"
+SELFCHECK_NAME_IT = ('Name the notebook to check, for example: '
+                     'check("stage1_local_derivatives.ipynb")')
+SELFCHECK_NO_FILE = "There is no file {name} in {folder}: check the name, or give its full path."
+SELFCHECK_UNSAVED = ("{name} as saved does not hold the code you last ran for {names}: save the "
+                     "notebook (Ctrl+S / Cmd+S), then run the check again.")
+SELFCHECK_NO_STAGE = "There is no stage {stage}: the stages are 1 to 5."
+SELFCHECK_OTHER_STAGE = ("{name} is the stage {own} notebook, so it cannot be checked as stage "
+                         "{stage}: leave out the stage, or check the stage {stage} notebook.")
+SELFCHECK_GRADER_FAILED = ("The grader itself failed (not your fault), so there is no report: "
+                           "{detail}")
+SELFCHECK_NOT_STARTED = ("Not started yet: every check stopped at a stub that raises "
+                         "NotImplementedError.")
+
+
 def hint_name(text):
     """The name of the hint constant a message used ("REUSED_NODE"), for counting a class's
     misconceptions; empty when the message named none."""

@@ -45,7 +45,7 @@ PY = sys.executable
 SOLUTION_STAGE1 = REPO / "solutions" / "stage1_local_derivatives.ipynb"
 REFERENCE = REPO / "autograder" / "reference.py"
 ASSIGNMENTS = REPO / "assignments"
-PICTURE = REPO / "course" / "picture.py"
+PICTURE = REPO / "solutions" / "picture.py"
 TARGETS = {
     "latency": "<= 2 s whole process",
     "selfcheck": "< 1.5 s",

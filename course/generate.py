@@ -8,7 +8,8 @@ Reads SOURCE (default solutions/) and writes, nbgrader-style, one folder from an
                               hidden tests removed, outputs cleared, given cells locked;
   TARGET/stageN_<name>.py     the same notebook's code cells (demo cells left out) as one file,
                               for students who work in an editor;
-  TARGET/picture.py           the graph-picture helper, copied from course/picture.py;
+  TARGET/picture.py           the graph-picture helper the notebooks import, copied from
+                              solutions/picture.py (its one hand-edited copy);
   --reference                 the complete reference code for the grader (default
                               autograder/reference.py), from the stage 5 solution notebook.
 
@@ -40,7 +41,7 @@ from nbgrader.preprocessors import ClearHiddenTests, ClearOutput, ClearSolutions
 from traitlets import Dict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-PICTURE = Path(__file__).resolve().with_name("picture.py")
+PICTURE = REPO_ROOT / "solutions" / "picture.py"
 DEFAULT_REFERENCE = REPO_ROOT / "autograder" / "reference.py"
 
 METADATA_KEY = "micrograd_course"

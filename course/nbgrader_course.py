@@ -52,7 +52,7 @@ from course.generate import StageStubs
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = REPO_ROOT / "solutions"
-PICTURE = Path(__file__).resolve().with_name("picture.py")
+PICTURE = SOLUTIONS / "picture.py"
 DEFAULT_COURSE = Path("nbgrader-course")
 METADATA_KEY = "micrograd_course"
 # Text that only a hidden test holds: none of it may reach a student's feedback.

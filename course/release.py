@@ -1,6 +1,6 @@
 """Build what a student downloads for one stage (what `make release STAGE=N` runs).
 
-    python -m course.release [--stage N] [--out dist/student-release.zip]
+    python -m course.release [--stage N] [--out dist/student-release-stageN.zip]
 
 The zip holds one folder, micrograd-stageN/, with exactly:
 
@@ -15,8 +15,9 @@ Nothing else: no solution, no hidden test, no points table, no grader. Everythin
 assignments/ (generated from solutions/ by `make assignments`) and course/; this script never
 reads solutions/ or autograder/.
 
-By design, stage N's notebook gives the reference code of stages 1 to N-1 (so a mistake in
-one stage never blocks the next): release stage N only after the deadline of stage N-1.
+By design, stage N's notebook gives the reference code of every stage before it (so a mistake
+in one stage never blocks the next): release stage N only after the deadline of stage N-1.
+Each stage has its own zip, so building one stage never overwrites another's.
 """
 
 import argparse
@@ -28,7 +29,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = REPO_ROOT / "assignments"
 CHECK = Path(__file__).resolve().with_name("student_check.py")
-DEFAULT_OUT = REPO_ROOT / "dist" / "student-release.zip"
+DIST = REPO_ROOT / "dist"
 FIXED_DATE = (2020, 1, 1, 0, 0, 0)
 
 README = """# micrograd, stage {stage}: {title}
@@ -80,9 +81,25 @@ more checks run, with inputs you have not seen.
 """
 
 GIVEN_FIRST = "Everything you need is in this notebook."
-GIVEN_LATER = ("The notebook starts from the reference code of stage{s} 1{to} (a complete "
+GIVEN_LATER = ("The notebook starts from the reference code of {earlier} (a complete "
                "`Value` class and so on), so a mistake in an earlier stage never blocks this "
                "one. That is why this stage is handed out after the deadline of stage {prev}.")
+
+
+def default_out(stage):
+    """dist/student-release-stageN.zip: one zip per stage."""
+    return DIST / f"student-release-stage{stage}.zip"
+
+
+def earlier_stages(stage):
+    """The stages before this one, in words: "stage 1", "stages 1 and 2", "stages 1 to 4"."""
+    if stage < 2:
+        raise ValueError("stage 1 has no earlier stage")
+    if stage == 2:
+        return "stage 1"
+    if stage == 3:
+        return "stages 1 and 2"
+    return f"stages 1 to {stage - 1}"
 
 
 def stage_files(stage, assignments=ASSIGNMENTS):
@@ -101,8 +118,8 @@ def stage_files(stage, assignments=ASSIGNMENTS):
 def readme(stage, notebook, mirror):
     meta = json.loads(notebook.read_text(encoding="utf-8")).get("metadata", {})
     title = meta.get("micrograd_course", {}).get("title", f"stage {stage}")
-    given = GIVEN_FIRST if stage == 1 else GIVEN_LATER.format(
-        s="s" if stage > 2 else "", to=f" to {stage - 1}" if stage > 2 else "", prev=stage - 1)
+    given = GIVEN_FIRST if stage == 1 else GIVEN_LATER.format(earlier=earlier_stages(stage),
+                                                              prev=stage - 1)
     return README.format(stage=stage, title=title, notebook=notebook.name, mirror=mirror.name,
                          given=given)
 
@@ -120,8 +137,8 @@ def contents(stage, assignments=ASSIGNMENTS):
     }
 
 
-def build(stage=1, out=DEFAULT_OUT, assignments=ASSIGNMENTS):
-    out = Path(out)
+def build(stage=1, out=None, assignments=ASSIGNMENTS):
+    out = Path(out) if out else default_out(stage)
     out.parent.mkdir(parents=True, exist_ok=True)
     files = contents(stage, assignments)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -138,16 +155,17 @@ def main(argv=None):
                                      description="Build the student download of one stage.")
     parser.add_argument("--stage", type=int, default=1, choices=range(1, 6), metavar="N",
                         help="the stage to release (default 1)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                        help=f"the zip to write (default {DEFAULT_OUT.relative_to(REPO_ROOT)})")
+    parser.add_argument("--out", type=Path,
+                        help="the zip to write (default dist/student-release-stageN.zip)")
     args = parser.parse_args(argv)
     out, files = build(args.stage, args.out)
     print(f"wrote {out}: stage {args.stage}, {len(files)} files:")
     for name in sorted(files):
         print(f"  {name}")
     if args.stage > 1:
-        print(f"Stage {args.stage}'s notebook gives the reference code of stages 1 to "
-              f"{args.stage - 1}: hand it out after the deadline of stage {args.stage - 1}.")
+        print(f"Stage {args.stage}'s notebook gives the reference code of "
+              f"{earlier_stages(args.stage)}: hand it out after the deadline of stage "
+              f"{args.stage - 1}.")
     return 0
 
 

@@ -1,10 +1,11 @@
 """The real course notebooks, run in a Jupyter kernel (nbclient).
 
-Each notebook is its own test, so `pytest -n 2` spreads them over two workers. Each run uses
-a fresh temporary folder holding the notebook and picture.py, nothing shared.
+Each notebook is its own test, so `pytest -n 2` spreads them over two workers. A notebook runs
+where it lives, as in JupyterLab: a solution notebook in solutions/, an assignment in
+assignments/ (each folder holds the picture.py its notebooks import), nothing copied. Without
+its demo cells a notebook runs in an empty folder: nothing the checks need is beside it.
 """
 
-import shutil
 from pathlib import Path
 
 import nbformat
@@ -16,6 +17,7 @@ from course import generate
 
 REPO = Path(__file__).resolve().parent.parent
 SOLUTIONS = REPO / "solutions"
+ASSIGNMENTS = REPO / "assignments"
 STAGES = {1: "stage1_local_derivatives", 2: "stage2_backward", 3: "stage3_operators",
           4: "stage4_neural_net", 5: "stage5_training"}
 CELL_TIMEOUT = 120  # seconds; the stage 5 demo training run takes a few
@@ -34,8 +36,7 @@ def is_demo(cell):
 
 
 def run(nb, folder, allow_errors=False):
-    """Run every cell in a kernel whose working directory is folder (picture.py beside it)."""
-    shutil.copy(REPO / "course" / "picture.py", folder / "picture.py")
+    """Run every cell in a kernel whose working directory is folder."""
     client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
                             allow_errors=allow_errors,
                             resources={"metadata": {"path": str(folder)}})
@@ -52,12 +53,10 @@ ORDER = [5, 4, 3, 2, 1]
 
 
 @pytest.mark.parametrize("stage", ORDER)
-def test_does_the_solution_notebook_run_top_to_bottom(stage, tmp_path):
+def test_does_the_solution_notebook_run_top_to_bottom_where_it_lives(stage):
     nb = nbformat.read(solution_path(stage), as_version=4)
-    folder = tmp_path / "solutions"
-    shutil.copytree(SOLUTIONS, folder)   # the notebook's neighbours, as in the repository
     try:
-        run(nb, folder)
+        run(nb, SOLUTIONS)
     except CellExecutionError as err:
         pytest.fail(f"solutions/{STAGES[stage]}.ipynb stops with {err.ename}: {err.evalue}\n{err}")
 
@@ -85,13 +84,13 @@ def stub_cells(nb):
 
 
 @pytest.mark.parametrize("stage", ORDER)
-def test_does_the_assignment_run_until_its_first_stub_and_stop_there(stage, tmp_path):
+def test_does_the_assignment_run_until_its_first_stub_and_stop_there(stage):
     nb = assignment(stage)
     title = nb.metadata.micrograd_course.title
     stubs = stub_cells(nb)
     assert stubs, f"the stage {stage} assignment has no stub"
     with pytest.raises(CellExecutionError) as caught:
-        run(nb, tmp_path)
+        run(nb, ASSIGNMENTS)
     err = caught.value
     assert err.ename == "NotImplementedError", f"stopped with {err.ename}: {err.evalue}"
     assert err.evalue.startswith(f"Stage {stage} ({title}): ")
@@ -114,9 +113,9 @@ def test_does_the_assignment_run_until_its_first_stub_and_stop_there(stage, tmp_
 
 
 @pytest.mark.parametrize("stage", ORDER)
-def test_does_every_check_cell_fail_on_the_unwritten_stubs(stage, tmp_path):
+def test_does_every_check_cell_fail_on_the_unwritten_stubs(stage):
     """No free points: a student who writes nothing fails every graded cell of the stage."""
-    nb = run(assignment(stage), tmp_path, allow_errors=True)
+    nb = run(assignment(stage), ASSIGNMENTS, allow_errors=True)
     passing = [generate.grade_id(cell) for cell in nb.cells
                if cell.metadata.get("nbgrader", {}).get("grade") and not errors(cell)]
     assert passing == [], f"these check cells pass with every stub unwritten: {passing}"

@@ -486,7 +486,7 @@ def test_are_only_the_notebooks_python_files_and_picture_written(tmp_path):
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "picture.py", "stage1_local_derivatives.ipynb", "stage1_local_derivatives.py",
         "stage2_backward.ipynb", "stage2_backward.py"]
-    assert (tmp_path / "out" / "picture.py").read_bytes() == (REPO / "course" / "picture.py").read_bytes()
+    assert (tmp_path / "out" / "picture.py").read_bytes() == (REPO / "solutions" / "picture.py").read_bytes()
 
 
 def test_is_a_second_run_byte_identical_even_without_cell_ids(tmp_path):

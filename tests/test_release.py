@@ -183,3 +183,40 @@ def test_the_leak_checks_see_every_region_of_a_solution_notebook(stage):
                               ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS", texts(built))):
         bodies = regions(stage, begin, end)
         assert bodies and all(any(shows(t, b) for t in shown.values()) for b in bodies)
+
+
+def test_does_each_stage_get_its_own_zip_without_overwriting_another(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(release, "DIST", tmp_path / "dist")
+    for stage in (2, 3):
+        assert release.main(["--stage", str(stage)]) == 0
+    said = capsys.readouterr().out
+    for stage, notebook in ((2, "stage2_backward.ipynb"), (3, "stage3_operators.ipynb")):
+        zip_path = tmp_path / "dist" / f"student-release-stage{stage}.zip"
+        assert f"wrote {zip_path}: stage {stage}" in said
+        with zipfile.ZipFile(zip_path) as archive:
+            assert f"micrograd-stage{stage}/{notebook}" in archive.namelist()
+    assert sorted(p.name for p in (tmp_path / "dist").iterdir()) == [
+        "student-release-stage2.zip", "student-release-stage3.zip"]
+
+
+@pytest.mark.parametrize("stage, given", [(1, None), (2, "stage 1"), (3, "stages 1 and 2"),
+                                          (4, "stages 1 to 3"), (5, "stages 1 to 4")])
+def test_do_the_readme_and_the_command_name_the_earlier_stages_in_plain_words(
+        releases, stage, given, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(release, "DIST", tmp_path)
+    release.main(["--stage", str(stage)])
+    said = capsys.readouterr().out
+    readme = files(releases[stage])[f"micrograd-stage{stage}/README.md"].decode()
+    for text in (readme, said):
+        if given is None:
+            assert "reference code of" not in text and "earlier stage" not in text
+        else:
+            assert re.search(rf"reference code of {given}\b", " ".join(text.split())), text
+
+
+def test_does_no_guide_say_stages_1_to_1():
+    """Not even as "stages 1 to N-1", which reads "stages 1 to 1" for stage 2."""
+    guides = [REPO / "README.md", REPO / "course" / "release.py", *sorted((REPO / "docs").glob("*.md"))]
+    for guide in guides:
+        text = " ".join(guide.read_text(encoding="utf-8").split())
+        assert not re.search(r"stages 1 to ([12]\b|N)", text), guide
