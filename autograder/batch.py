@@ -9,7 +9,6 @@ its worker, so a judge that dies or stops answering costs only the submission it
 grading: that one gets a zero with an explanation and a fresh judge takes over.
 """
 
-import csv
 import hashlib
 import json
 import os
@@ -21,12 +20,11 @@ import threading
 import time
 from pathlib import Path
 
-from . import feedback, report, sandbox
-from .checks import STAGE_TITLES
+from . import feedback, render, report, sandbox
 from .limits import Limits
 from .channel import Closed, LineReader, LineTooLong
 from .loader import MAX_FILE_BYTES, submission_id
-from .results import CheckResult, SubmissionResult
+from .results import GradebookRow, SubmissionResult
 
 SKIP = {"__MACOSX", "__pycache__", ".ipynb_checkpoints"}
 CACHE = ".grading-cache.json"
@@ -133,17 +131,11 @@ class Judge:
 
 def _failed_record(task, message, stages, kind="crashed"):
     """A zero for every check of the stages it would have been graded on, with the reason."""
-    from .checks import TABLE
     from .grade import choose_stages
     from .loader import load_submission
 
     chosen, _ = choose_stages(load_submission(task[1]), stages)
-    result = SubmissionResult(id=task[0], stages=chosen, notes=[message])
-    result.checks = [CheckResult(id=c.id, name=c.name, stage=c.stage, points=c.points, score=0,
-                                 passed=False, description=c.description, message=message,
-                                 kind=kind, visibility=c.visibility)
-                     for c in TABLE if c.stage in result.stages]
-    return result.to_record()
+    return SubmissionResult.not_graded(task[0], chosen, message, kind).to_record()
 
 
 def run_judges(tasks, jobs, limits, seed, stages, level, log, on_result):
@@ -269,16 +261,8 @@ def write_submission(out, result):
 
 
 def write_gradebook(path, results):
-    with open(path, "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["id"] + [f"stage{s}" for s in STAGE_TITLES] + ["total", "max"])
-        for r in results:
-            cells = [_num(r.stage_score(s)) if s in r.stages else "" for s in STAGE_TITLES]
-            writer.writerow([r.id, *cells, _num(r.score), _num(r.max_score)])
-
-
-def _num(x):
-    return int(x) if float(x).is_integer() else round(x, 2)
+    """gradebook.csv: one row per result."""
+    render.write_gradebook_csv(path, [GradebookRow.of(r) for r in results])
 
 
 def _read_cache(out, fingerprint):
@@ -295,9 +279,4 @@ def _write_cache(out, fingerprint, entries):
 
 def gradebook_table(results):
     """The gradebook as aligned text, for the terminal."""
-    header = ["id"] + [f"stage{s}" for s in STAGE_TITLES] + ["total"]
-    rows = [[r.id] + [str(_num(r.stage_score(s))) if s in r.stages else "-" for s in STAGE_TITLES]
-            + [f"{_num(r.score)}/{_num(r.max_score)}"] for r in results]
-    widths = [max(len(row[i]) for row in [header] + rows) for i in range(len(header))]
-    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()
-                     for row in [header] + rows)
+    return render.gradebook_table([GradebookRow.of(r) for r in results])

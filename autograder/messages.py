@@ -6,6 +6,8 @@ misconception, never the hidden inputs or the expected value of a randomized che
 
 import signal
 
+from .text import clip  # noqa: F401  (the worker side cuts the student's text with it)
+
 # -- when the code could not be run ---------------------------------------------------------
 
 DURING_LOAD = "while your code ran from the top, before any check"
@@ -32,12 +34,6 @@ MISSING_NAME = ("`{name}` is not defined in your submission, so this check could
 NOT_A_CLASS = "`{name}` in your submission is not a class."
 GRADER_BUG = ("The grader itself failed on this check (not your fault); "
               "your instructor has the details.")
-
-
-def clip(text, limit=400):
-    """Text that came from the student's process, cut to a readable length."""
-    text = str(text)
-    return text if len(text) <= limit else text[:limit] + " [...]"
 
 
 def describe_exit(code, during):
@@ -144,3 +140,17 @@ def hint_name(text):
         if name.isupper() and value == text:
             return name
     return ""
+
+
+# -- the reports (the text report, feedback.md) ------------------------------------------------
+
+STAGE_FROM_NOTEBOOK = ("This is the course's stage {stage} notebook (or its .py): grading stage "
+                       "{stage} only.")
+NOT_STARTED = ("Not started yet: every check stopped at a stub that raises "
+               "`NotImplementedError`.")
+FILL_IN_STUBS = "Fill in the stubs of this stage's notebook."
+ALL_PASSED = "Every check of this stage passes."
+WHAT_TO_TRY = ("What to try: run the check cells of the stage's notebook again after each "
+               "change; they use the lecture's own numbers. The hints above name the most likely "
+               "misunderstanding, not the only one.")
+MORE_NOTES = "{count} more notes were left out."

@@ -1,8 +1,22 @@
-"""Results as one typed object: per check, per stage, per submission; with to_json and a report."""
+"""Results as one typed object: per check, per stage, per submission; with to_json and a report.
 
-from dataclasses import asdict, dataclass, field, fields
+Whatever a student's code sends, a result leaves this module bounded and clean: every exit
+(to_json, to_record, the renderings) goes through `bounded()`, which removes control
+characters and cuts what the student's code can make long (messages, notes, printed output).
+"""
 
-from .checks import STAGE_TITLES
+from dataclasses import asdict, dataclass, field, fields, replace
+
+from . import messages
+from .checks import STAGE_TITLES, TABLE
+from .text import clean, clean_clip
+
+# What a student's code can make long, cut so that results.json stays under 1 MB even when
+# every character takes JSON's longest escape (12 bytes, "\ud83d\ude00"): 34 checks of
+# (description + message) and the notes come to about 0.7 MB at most (tests/test_outputs.py).
+MESSAGE_CHARS = 1000       # a check's message, a note, a stage note
+MAX_NOTES = 20             # notes on the whole submission, and on one stage
+OUTPUT_CHARS = 8000        # what the code printed (the worker keeps 4000 bytes of it)
 
 
 @dataclass
@@ -19,11 +33,31 @@ class CheckResult:
     hint: str = ""             # name of the misconception hint in messages.py, if one matched
     visibility: str = "visible"
 
+    def bounded(self):
+        return replace(self, name=clean(self.name), description=clean(self.description),
+                       message=clean_clip(self.message, MESSAGE_CHARS), kind=clean(self.kind),
+                       hint=clean(self.hint), visibility=clean(self.visibility))
+
     def to_json(self):
-        output = self.description if self.passed else f"{self.description}\n\n{self.message}"
-        return {"name": f"{self.id} {self.name}", "number": self.id, "score": self.score,
-                "max_score": self.points, "status": "passed" if self.passed else "failed",
-                "output": output, "tags": [f"stage{self.stage}"], "visibility": self.visibility}
+        c = self.bounded()
+        output = c.description if c.passed else f"{c.description}\n\n{c.message}"
+        return {"name": f"{c.id} {c.name}", "number": c.id, "score": c.score,
+                "max_score": c.points, "status": "passed" if c.passed else "failed",
+                "output": output, "tags": [f"stage{c.stage}"], "visibility": c.visibility}
+
+
+@dataclass(frozen=True)
+class StageSummary:
+    """One stage of one result, worked out once for every rendering."""
+    stage: int
+    title: str
+    score: float
+    max: int
+    checks: list
+    passed: list
+    failed: list
+    not_started: bool          # every check stopped at a stub that raises NotImplementedError
+    notes: list                # sentences for the student about this stage
 
 
 @dataclass
@@ -36,6 +70,20 @@ class SubmissionResult:
     execution_time: float = 0.0
     stage_from_metadata: bool = False
     sandbox: str = ""                              # how the code was confined
+    stage_notes: dict = field(default_factory=dict)  # stage -> sentences for the student
+
+    @classmethod
+    def not_graded(cls, id, stages, message, kind, **fields):
+        """A zero for every check of the stages, each with the message saying why (a file
+        that could not be loaded, a grader process that was killed...). The notes default to
+        the message alone."""
+        fields.setdefault("notes", [message])
+        result = cls(id=id, stages=list(stages), **fields)
+        result.checks = [CheckResult(id=c.id, name=c.name, stage=c.stage, points=c.points,
+                                     score=0, passed=False, description=c.description,
+                                     message=message, kind=kind, visibility=c.visibility)
+                         for c in TABLE if c.stage in result.stages]
+        return result
 
     @property
     def score(self):
@@ -51,20 +99,44 @@ class SubmissionResult:
     def stage_max(self, stage):
         return sum(c.points for c in self.checks if c.stage == stage)
 
+    def summaries(self):
+        """A StageSummary for each stage graded, in order."""
+        out = []
+        for stage in self.stages:
+            checks = [c for c in self.checks if c.stage == stage]
+            out.append(StageSummary(
+                stage=stage, title=STAGE_TITLES[stage], score=sum(c.score for c in checks),
+                max=sum(c.points for c in checks), checks=checks,
+                passed=[c for c in checks if c.passed], failed=[c for c in checks if not c.passed],
+                not_started=bool(checks) and all(c.kind == "not_implemented" for c in checks),
+                notes=list(self.stage_notes.get(stage, []))))
+        return out
+
+    def bounded(self):
+        """A copy without control characters, with the student-made text cut to its bound.
+        The id is kept as it is: it names the submission's files (renderings clean it)."""
+        return replace(
+            self, checks=[c.bounded() for c in self.checks], notes=_bounded_notes(self.notes),
+            output=clean_clip(self.output, OUTPUT_CHARS),
+            stage_notes={int(stage): _bounded_notes(notes)
+                         for stage, notes in self.stage_notes.items()})
+
     def to_json(self):
+        r = self.bounded()
         return {
-            "score": self.score,
-            "execution_time": round(self.execution_time, 3),
-            "output": "\n".join(self.notes),
+            "score": r.score,
+            "execution_time": round(r.execution_time, 3),
+            "output": "\n".join(r.notes),
             "stdout_visibility": "hidden",
-            "extra_data": {"sandbox": self.sandbox},
-            "tests": [c.to_json() for c in self.checks],
+            "extra_data": {"sandbox": r.sandbox},
+            "tests": [c.to_json() for c in r.checks],
         }
 
     def to_record(self):
         """Everything, for the batch grader's files and the class report."""
-        record = asdict(self)
-        record["score"], record["max_score"] = self.score, self.max_score
+        r = self.bounded()
+        record = asdict(r)
+        record["score"], record["max_score"] = r.score, r.max_score
         return record
 
     @classmethod
@@ -72,41 +144,35 @@ class SubmissionResult:
         known = {f.name for f in fields(cls)}
         result = cls(**{k: v for k, v in record.items() if k in known and k != "checks"})
         result.checks = [CheckResult(**c) for c in record.get("checks", [])]
+        # JSON keys are strings: {"2": [...]} in the file is stage 2
+        result.stage_notes = {int(stage): list(notes) for stage, notes in result.stage_notes.items()}
         return result
 
     def report(self):
         """The per-stage report a student reads on stdout."""
-        lines = [f"Submission: {self.id}"]
-        if self.stage_from_metadata:
-            lines.append(f"This is the course's stage {self.stages[0]} notebook (or its .py): grading stage {self.stages[0]} only.")
-        for note in self.notes:
-            lines.append(f"Note: {note}")
-        for stage in self.stages:
-            stage_checks = [c for c in self.checks if c.stage == stage]
-            lines.append("")
-            lines.append(f"Stage {stage}: {STAGE_TITLES[stage]}    "
-                         f"{_pts(self.stage_score(stage))} / {self.stage_max(stage)}")
-            if stage_checks and all(c.kind == "not_implemented" for c in stage_checks):
-                lines.append("  Not started yet: every check stopped at a stub that raises "
-                             "NotImplementedError.")
-                continue
-            for c in stage_checks:
-                mark = "PASS" if c.passed else "FAIL"
-                lines.append(f"  {mark}  {c.id}  {c.name}  ({_pts(c.score)}/{c.points})")
-                if not c.passed:
-                    lines.append(_indent(f"Checked: {c.description}"))
-                    lines.append(_indent(c.message))
-        lines.append("")
-        lines.append(f"Total: {_pts(self.score)} / {self.max_score}")
-        return "\n".join(lines)
+        from .render import text_report
+
+        return text_report(self)
 
 
-def _pts(x):
-    return str(int(x)) if float(x).is_integer() else f"{x:.1f}"
+@dataclass(frozen=True)
+class GradebookRow:
+    """One line of the gradebook: whose, their points on each stage graded, total and max.
+    Rows, not results, so that one line can gather several files of one student."""
+    id: str
+    stages: dict               # stage -> points, for the stages graded
+    total: float
+    max: float
+
+    @classmethod
+    def of(cls, result):
+        return cls(id=result.id, stages={s.stage: s.score for s in result.summaries()},
+                   total=result.score, max=result.max_score)
 
 
-def _indent(text, width=88, prefix="        "):
-    import textwrap
-
-    return "\n".join(textwrap.fill(par, width, initial_indent=prefix, subsequent_indent=prefix)
-                     for par in text.split("\n") if par.strip())
+def _bounded_notes(notes):
+    notes = list(notes)
+    if len(notes) > MAX_NOTES:
+        left_out = len(notes) - (MAX_NOTES - 1)
+        notes = notes[:MAX_NOTES - 1] + [messages.MORE_NOTES.format(count=left_out)]
+    return [clean_clip(note, MESSAGE_CHARS) for note in notes]

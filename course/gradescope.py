@@ -33,7 +33,7 @@ DEFAULT_OUT = REPO_ROOT / "dist" / "gradescope-autograder.zip"
 # What `python -m autograder grade` imports beyond the standard library: pytest runs the
 # hidden suite; IPython turns notebook magics into plain Python; nbformat reads notebooks
 # older than format 4.
-GRADER_PACKAGES = ("pytest", "ipython", "nbformat")
+GRADER_PACKAGES = ("pytest", "ipython", "nbformat", "jinja2", "markupsafe")
 EXECUTABLE = ("setup.sh", "run_autograder")
 FIXED_DATE = (2020, 1, 1, 0, 0, 0)
 
