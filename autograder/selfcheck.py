@@ -13,17 +13,14 @@ notebook's) says so in one sentence, without a traceback and without stopping th
 """
 
 import ast
-import html
 import json
 import os
 import sys
 from pathlib import Path
 
 from . import messages as M
-from .checks import STAGE_TITLES
 from .grade import GraderError, grade
 from .loader import load_submission
-from .results import _pts
 
 STAGES = (1, 2, 3, 4, 5)
 # The names a stage notebook defines (the submission contract): what the grader reads.
@@ -197,46 +194,9 @@ def text_report(result, path):
     return f"{M.SELFCHECK_SAVE_FIRST}\n{report}" if path.suffix.lower() == ".ipynb" else report
 
 
-# Marks and words carry the verdict; the colour only repeats it (it may print in grey).
-PASSED = ("&#10004; passed", "#1a7f37")
-FAILED = ("&#10008; failed", "#c62828")
-STYLE = {
-    "box": "font-family: var(--jp-ui-font-family, sans-serif); font-size: 13px; "
-           "line-height: 1.45; max-width: 60em",
-    "table": "border-collapse: collapse; margin: 2px 0 6px 0; font-size: inherit",
-    "cell": "padding: 1px 8px 1px 0; vertical-align: top; text-align: left",
-    "detail": "white-space: pre-wrap; margin: 1px 0 3px 0",
-}
-
-
 def html_report(result, path):
     """The report as one <div>; everything that comes from the submission is escaped."""
-    e = html.escape
-    parts = [f'<div class="micrograd-selfcheck" style="{STYLE["box"]}">',
-             f"<div><b>{e(M.SELFCHECK_TITLE.format(name=path.name))}</b></div>"]
-    for note in result.notes:
-        parts.append(f'<div style="{STYLE["detail"]}">Note: {e(note)}</div>')
-    for stage in result.stages:
-        checks = [c for c in result.checks if c.stage == stage]
-        parts.append(f'<div style="margin-top: 6px"><b>Stage {stage}: {e(STAGE_TITLES[stage])}'
-                     f" &mdash; {_pts(result.stage_score(stage))} / {result.stage_max(stage)}"
-                     "</b></div>")
-        if checks and all(c.kind == "not_implemented" for c in checks):
-            parts.append(f"<div>{e(M.SELFCHECK_NOT_STARTED)}</div>")
-            continue
-        parts.append(f'<table style="{STYLE["table"]}">')
-        for c in checks:
-            word, colour = PASSED if c.passed else FAILED
-            detail = "" if c.passed else (
-                f'<div style="{STYLE["detail"]}">Checked: {e(c.description)}</div>'
-                f'<div style="{STYLE["detail"]}">{e(c.message)}</div>')
-            parts.append(
-                f'<tr><td style="{STYLE["cell"]}; color: {colour}; white-space: nowrap">'
-                f"<b>{word}</b></td>"
-                f'<td style="{STYLE["cell"]}">{e(c.id)}</td>'
-                f'<td style="{STYLE["cell"]}">{e(c.name)}{detail}</td>'
-                f'<td style="{STYLE["cell"]}; white-space: nowrap">{_pts(c.score)} / {c.points}</td>'
-                "</tr>")
-        parts.append("</table>")
-    parts.append(f"<div><b>Total: {_pts(result.score)} / {result.max_score}</b></div></div>")
-    return "".join(parts)
+    from .render import render
+
+    r = result.bounded()
+    return render("html", "selfcheck.html.j2", result=r, stages=r.summaries(), notebook=path.name)

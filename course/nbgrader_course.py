@@ -48,6 +48,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 
 from autograder.checks import TABLE, stage_points
 from autograder.nbgrader_bridge import BEGIN_HIDDEN, END_HIDDEN, bridge_cell_source
+from autograder.text import points
 from course.generate import StageStubs
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -383,7 +384,7 @@ def crosscheck(course, out=None, grades_csv=None, jobs=None, sandbox="auto"):
 
 
 def _pts(x):
-    return "-" if x is None else (str(int(x)) if float(x).is_integer() else f"{x:.2f}")
+    return "-" if x is None else points(x)
 
 
 def crosscheck_report(rows, flagged, leaked, out):
