@@ -6,6 +6,8 @@ misconception, never the hidden inputs or the expected value of a randomized che
 
 import signal
 
+from .contract import NAMES
+
 # -- when the code could not be run ---------------------------------------------------------
 
 DURING_LOAD = "while your code ran from the top, before any check"
@@ -28,7 +30,7 @@ NOT_IMPLEMENTED = ("Not implemented yet: {where} raised NotImplementedError. "
                    "Write the code where the stub says, then run the checks again.")
 RAISED = "{where} raised {error}"
 MISSING_NAME = ("`{name}` is not defined in your submission, so this check could not run. "
-                "Keep the names from the starter code: Value, Neuron, Layer, MLP, train.")
+                f"Keep the names from the starter code: {', '.join(NAMES)}.")
 NOT_A_CLASS = "`{name}` in your submission is not a class."
 GRADER_BUG = ("The grader itself failed on this check (not your fault); "
               "your instructor has the details.")
