@@ -592,6 +592,12 @@ def stage_map_code(stages):
             + "STAGE_UNITS = {\n" + rows + "}\n")
 
 
+def course_code_of(reference):
+    """The course code of a reference module's text: everything above its stage map."""
+    end = reference.find("\n\n" + STAGE_MAP_START)
+    return reference if end == -1 else reference[:end]
+
+
 def reference_module(stages):
     """autograder/reference.py: the last stage's reference code, then the stage map."""
     code = reference_code(stages[-1]) + stage_map_code(stages)
