@@ -6,6 +6,7 @@ import sys
 import time
 from pathlib import Path
 
+from . import contract
 from . import limits as limits_module
 
 
@@ -16,7 +17,7 @@ def build_parser():
     g = commands.add_parser("grade", help="grade one submission, or a folder of submissions with --out")
     g.add_argument("submission", help="a .py file, a .ipynb notebook, a folder holding one, or a .zip")
     g.add_argument("--json", metavar="RESULTS.json", help="also write Gradescope's results.json here")
-    g.add_argument("--stage", type=int, action="append", choices=range(1, 6), metavar="N",
+    g.add_argument("--stage", type=int, action="append", choices=contract.STAGES, metavar="N",
                    help="grade only stage N (repeat for several); default: the notebook's own "
                         "stage, or all five")
     g.add_argument("--seed", type=int, help="seed of the randomized checks (default: fresh each run)")
@@ -34,7 +35,7 @@ def build_parser():
     g.set_defaults(command_parser=g)
     c = commands.add_parser("check", help="a learner's self-check: grade your own stage notebook")
     c.add_argument("notebook", help="your saved stage notebook (or a .py)")
-    c.add_argument("--stage", type=int, choices=range(1, 6), metavar="N",
+    c.add_argument("--stage", type=int, choices=contract.STAGES, metavar="N",
                    help="the stage to check (default: the notebook's own stage)")
     c.set_defaults(command_parser=c)
     return parser

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from . import plugin, sandbox
+from . import contract, plugin, sandbox
 from .checks import TABLE
 from .limits import Limits
 from .loader import load_submission
@@ -20,7 +20,7 @@ from .results import CheckResult, SubmissionResult
 from .session import Grading
 
 SUITE = Path(__file__).with_name("suite")
-ALL_STAGES = [1, 2, 3, 4, 5]
+ALL_STAGES = list(contract.STAGES)
 
 __all__ = ["GraderError", "grade", "grade_many", "choose_stages"]
 

@@ -12,7 +12,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-DEMO_TAG = "demo"                  # course cells that draw, plot or train for show
+from .contract import DEMO_TAG, METADATA_KEY, MIRROR_STAGE_PATTERN, STAGES
+
 COURSE_HELPERS = {"picture.py"}    # course files a student may upload beside their work
 MAX_FILE_BYTES = 5_000_000         # a notebook of the course is about 50 kB
 MAX_ZIP_ENTRIES = 200
@@ -149,13 +150,12 @@ def _load_bytes(name, data, source):
         source.kind = "py"
         source.cells = _py_cells(name, text)
         # the course's .py mirror of a stage notebook names its stage, as the notebook does
-        marker = STAGE_LINE.search("\n".join(text.splitlines()[:10]))
+        marker = MIRROR_STAGE_PATTERN.search("\n".join(text.splitlines()[:10]))
         if marker:
             source.stage = int(marker.group(1))
 
 
 CELL_MARKER = re.compile(r"^# ?%%")
-STAGE_LINE = re.compile(r"^# micrograd_course: stage ([1-5])$", re.MULTILINE)
 
 
 def _py_cells(name, text):
@@ -202,9 +202,9 @@ def _load_notebook(name, text, source):
     if not isinstance(nb.get("cells"), list) or not isinstance(nb.get("metadata", {}), dict):
         source.problem = f"{name} is not a readable notebook: its cells are not a list."
         return
-    meta = nb.get("metadata", {}).get("micrograd_course", {})
+    meta = nb.get("metadata", {}).get(METADATA_KEY, {})
     stage = meta.get("stage") if isinstance(meta, dict) else None
-    if type(stage) is int and 1 <= stage <= 5:
+    if type(stage) is int and stage in STAGES:
         source.stage = stage
     skipped_demo = 0
     for index, cell in enumerate(nb.get("cells", []), start=1):

@@ -6,6 +6,7 @@ misconception, never the hidden inputs or the expected value of a randomized che
 
 import signal
 
+from .contract import NAMES
 from .text import clip  # noqa: F401  (the worker side cuts the student's text with it)
 
 # -- when the code could not be run ---------------------------------------------------------
@@ -30,7 +31,7 @@ NOT_IMPLEMENTED = ("Not implemented yet: {where} raised NotImplementedError. "
                    "Write the code where the stub says, then run the checks again.")
 RAISED = "{where} raised {error}"
 MISSING_NAME = ("`{name}` is not defined in your submission, so this check could not run. "
-                "Keep the names from the starter code: Value, Neuron, Layer, MLP, train.")
+                f"Keep the names from the starter code: {', '.join(NAMES)}.")
 NOT_A_CLASS = "`{name}` in your submission is not a class."
 GRADER_BUG = ("The grader itself failed on this check (not your fault); "
               "your instructor has the details.")

@@ -36,9 +36,10 @@ import tempfile
 from pathlib import Path
 
 from .checks import CHECKS
+from .contract import BEGIN_HIDDEN_TESTS, END_HIDDEN_TESTS, METADATA_KEY, marker_line
 
 CALL = 'from autograder.nbgrader_bridge import expect_check; expect_check("{id}")'
-BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+BEGIN_HIDDEN, END_HIDDEN = marker_line(BEGIN_HIDDEN_TESTS), marker_line(END_HIDDEN_TESTS)
 # A cell of ours, as the course builder writes it: comment lines, then the hidden region.
 BRIDGE_CELL = re.compile(
     r"\A(?:[ \t]*#[^\n]*\n)*[ \t]*" + re.escape(BEGIN_HIDDEN) + r"[ \t]*\n"
@@ -117,7 +118,7 @@ def find_notebook(stage, folder=None):
             nb = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        meta = nb.get("metadata", {}).get("micrograd_course", {}) if isinstance(nb, dict) else {}
+        meta = nb.get("metadata", {}).get(METADATA_KEY, {}) if isinstance(nb, dict) else {}
         if isinstance(meta, dict) and meta.get("stage") == stage:
             candidates.append((path, nb))
     if len(candidates) <= 1:
@@ -161,7 +162,7 @@ def _text(source):
 
 def _run_judge(cells, name, stage):
     nb = {"nbformat": 4, "nbformat_minor": 5, "cells": cells,
-          "metadata": {"micrograd_course": {"stage": stage}}}
+          "metadata": {METADATA_KEY: {"stage": stage}}}
     with tempfile.TemporaryDirectory(prefix="micrograd-nbgrader-") as folder:
         submission = Path(folder) / name
         submission.write_text(json.dumps(nb), encoding="utf-8")

@@ -23,7 +23,7 @@ from functools import cache
 from pathlib import Path
 
 from . import messages
-from .checks import STAGE_TITLES
+from .contract import STAGE_TITLES
 from .text import clean, points
 
 TEMPLATES = Path(__file__).with_name("templates")

@@ -20,7 +20,7 @@ import time
 from collections import Counter, defaultdict
 
 from . import messages
-from .checks import STAGE_TITLES
+from .contract import STAGE_TITLES
 from .render import render as render_template
 from .results import GradebookRow
 from .text import clip, points

@@ -8,7 +8,8 @@ characters and cuts what the student's code can make long (messages, notes, prin
 from dataclasses import asdict, dataclass, field, fields, replace
 
 from . import messages
-from .checks import STAGE_TITLES, TABLE
+from .checks import TABLE
+from .contract import STAGE_TITLES
 from .text import clean, clean_clip
 
 # What a student's code can make long, cut so that results.json stays under 1 MB even when

@@ -16,7 +16,7 @@ import json
 import re
 import time
 
-from . import messages, replies, units
+from . import contract, messages, replies, units
 from .budget import TimeBudget
 from .harness import Workbench, answer
 from .worker import Worker, WorkerProblem
@@ -250,8 +250,7 @@ class ReferenceView:
         from . import reference
 
         self.bench = Workbench({})
-        self.bench.names = {name: getattr(reference, name)
-                            for name in ("Value", "Neuron", "Layer", "MLP", "train")}
+        self.bench.names = {name: getattr(reference, name) for name in contract.NAMES}
 
     def _run(self, probe, **payload):
         # All submissions of one grading run get the same inputs, so the reference's answer

@@ -2,7 +2,8 @@
 
 "One stage, one charge": a stage's checks run the student's code for that stage on top of
 the reference code of the stages before it, so a mistake costs points only where it lives.
-The reference pieces come from autograder/reference.py (generated from solutions/).
+The reference pieces and the stage map (which method is whose work in which stage, read
+from the solution regions) come from autograder/reference.py, generated from solutions/.
 """
 
 import ast
@@ -10,21 +11,12 @@ import functools
 import textwrap
 from pathlib import Path
 
+from .reference import GIVEN, STAGE_UNITS
+
 REFERENCE = Path(__file__).with_name("reference.py")
 
-GIVEN = {"Value": ["__init__", "__repr__"]}   # handed to students in every stage
-STAGE_UNITS = {
-    1: {"Value": ["__add__", "__mul__", "tanh"]},
-    2: {"Value": ["backward"]},
-    3: {"Value": ["__radd__", "__rmul__", "__neg__", "__sub__", "__rsub__",
-                  "__truediv__", "__rtruediv__", "__pow__", "exp", "relu"]},
-    4: {"Neuron": ["__init__", "__call__", "parameters"],
-        "Layer": ["__init__", "__call__", "parameters"],
-        "MLP": ["__init__", "__call__", "parameters"]},
-    5: {"train": []},
-}
-STAGE_NAMES = {1: ["Value"], 2: ["Value"], 3: ["Value"],
-               4: ["Neuron", "Layer", "MLP"], 5: ["train"]}
+# The names whose student version a stage grades: those its solution regions are in.
+STAGE_NAMES = {stage: list(names) for stage, names in STAGE_UNITS.items()}
 
 
 @functools.cache
@@ -67,5 +59,5 @@ def stage_setup(stage, variant=""):
     if stage == 4:
         return {"probe": "prepare", "classes": [value], "student_names": STAGE_NAMES[4]}
     nn = [{"name": cls, "student_base": False, "methods": _methods(cls, [4])}
-          for cls in ("Neuron", "Layer", "MLP")]
+          for cls in STAGE_NAMES[4]]
     return {"probe": "prepare", "classes": [value, *nn], "student_names": STAGE_NAMES[5]}

@@ -17,12 +17,11 @@
    start, the time spent waiting for the worker's answers, and the judge's own work.
 
 At the end it prints a Markdown block with the figures, the machine and the command, ready
-for docs/benchmarks.md. The submissions are made with examples/make_class.py's edits, from the
-committed assignments/ and autograder/reference.py.
+for docs/benchmarks.md. The submissions are made with the edits of the catalogue of mistakes and
+variants (course/mistakes.py), from the committed assignments/ and autograder/reference.py.
 """
 
 import argparse
-import importlib.util
 import json
 import os
 import platform
@@ -55,15 +54,15 @@ TARGETS = {
 
 sys.path.insert(0, str(REPO))
 
-
-def _load_make_class():
-    spec = importlib.util.spec_from_file_location("make_class", REPO / "examples" / "make_class.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from autograder.contract import STAGES  # noqa: E402
+from course import mistakes  # noqa: E402
+from course.edits import EditError, Work, fill_stubs  # noqa: E402
+from course.mistakes import reference_text  # noqa: E402
 
 
-mc = _load_make_class()
+def assignment(stage):
+    """The stage's assignment notebook in assignments/ (a path that does not exist if none)."""
+    return next(ASSIGNMENTS.glob(f"stage{stage}_*.ipynb"), ASSIGNMENTS / f"stage{stage}_*.ipynb")
 
 
 def say(text=""):
@@ -90,7 +89,7 @@ def total_line(stdout):
 
 def latency(tmp, runs):
     ref = tmp / "reference_solution.py"
-    shutil.copyfile(REFERENCE, ref)
+    ref.write_text(reference_text())
     nb = tmp / SOLUTION_STAGE1.name
     shutil.copyfile(SOLUTION_STAGE1, nb)
     cases = [
@@ -115,25 +114,28 @@ def latency(tmp, runs):
 
 # -- 2. batch throughput -----------------------------------------------------------------------
 
+def entries(*ids):
+    return [mistakes.entry(i) for i in ids]
+
+
 CORRECT_NOTEBOOK = {
-    1: [mc.ADD_WITHOUT_ONE, mc.TANH_FROM_OUT, mc.MUL_DEBUG_PRINT, mc.TRY_MUL],
-    2: [mc.ITERATIVE_TOPO, mc.TRY_BACKWARD, mc.TRY_BACKWARD_TWICE],
-    3: [mc.RELU_WITH_MAX, mc.RTRUEDIV_AS_VALUE, mc.TIMEIT_MAGIC, mc.TRY_OPERATORS],
-    4: [mc.NEURON_LOOP, mc.MLP_PARAMETERS_LOOP, mc.TRY_LAYER, mc.TRY_MLP],
-    5: [mc.ZERO_AFTER_UPDATE, mc.PRINTS_LOSS, mc.TRY_TRAIN],
+    1: entries("add_passes_out_grad", "tanh_derivative_from_out", "mul_debug_print", "try_mul"),
+    2: entries("topological_sort_on_a_stack", "try_backward", "try_backward_twice"),
+    3: entries("relu_with_float_max", "rtruediv_as_value_division", "timeit_magic", "try_operators"),
+    4: entries("neuron_loop_from_bias", "mlp_parameters_loop", "try_layer", "try_mlp"),
+    5: entries("train_zeroes_after_update", "train_prints_loss", "try_train"),
 }
-CORRECT_PY = [mc.TANH_EXP_FORM, mc.ITERATIVE_TOPO, mc.PREV_AS_TUPLE, mc.NEURON_LOOP,
-              mc.ZERO_AFTER_UPDATE, mc.ADD_WITHOUT_ONE, mc.RELU_WITH_MAX, mc.RTRUEDIV_AS_VALUE,
-              mc.MLP_PARAMETERS_LOOP, mc.PRINTS_LOSS, mc.LECTURE_AT_THE_END]
-MISTAKES = {1: [mc.ASSIGNS_GRADS, mc.MUL_FORGETS_UPSTREAM, mc.TANH_OF_INPUT],
-            2: [mc.NOT_REVERSED, mc.NO_SEED, mc.NO_VISITED],
-            3: [mc.RSUB_BACKWARDS, mc.RELU_PASSES_NEGATIVE],
-            4: [mc.BIAS_FIRST, mc.LAYER_ALWAYS_LIST],
-            5: [mc.NEVER_ZEROES, mc.WRONG_SIGN]}
-HANG = mc.ENDLESS_LOOP
-CRASHES = [mc.Scratch("os._exit at import", "import os\nos._exit(3)"),
-           mc.Scratch("a segfault through ctypes", "import ctypes\nctypes.string_at(0)"),
-           mc.Scratch("an exception at import", "moons = open('moons.csv').read()")]
+CORRECT_PY = entries("tanh_from_exp", "topological_sort_on_a_stack", "prev_as_tuple",
+                     "neuron_loop_from_bias", "train_zeroes_after_update", "add_passes_out_grad",
+                     "relu_with_float_max", "rtruediv_as_value_division", "mlp_parameters_loop",
+                     "train_prints_loss", "lecture_at_the_end")
+MISTAKES = {1: entries("every_backward_assigns", "mul_forgets_upstream", "tanh_uses_input"),
+            2: entries("not_reversed", "seed_line_left_out", "topo_without_visited_set"),
+            3: entries("rsub_operands_swapped", "relu_passes_every_gradient"),
+            4: entries("neuron_bias_first", "layer_list_for_one"),
+            5: entries("train_never_zeroes", "train_wrong_sign")}
+HANG = mistakes.entry("backward_index_never_moves")
+CRASHES = entries("exits_at_import", "segfaults_at_import", "raises_at_import")
 
 
 def _apply_all(work, steps):
@@ -141,14 +143,14 @@ def _apply_all(work, steps):
     for step in steps:
         try:
             step.apply(work)
-        except mc.EditError:
+        except EditError:
             pass
 
 
 def make_submission(folder, index, kind, rng, reference):
     """One generated submission: a stage notebook (even index) or a whole-course .py (odd)."""
     notebook = index % 2 == 0
-    stage = rng.choice(list(mc.NOTEBOOKS))
+    stage = rng.choice(list(STAGES))
     if kind == "buggy":
         stage = rng.choice(list(MISTAKES))
         steps = [rng.choice(MISTAKES[stage])]
@@ -161,13 +163,13 @@ def make_submission(folder, index, kind, rng, reference):
         steps = rng.sample(pool, rng.randint(0, len(pool)))
     name = f"student{index:03d}_{kind}"
     if notebook:
-        nb = nbformat.read(ASSIGNMENTS / f"{mc.NOTEBOOKS[stage]}.ipynb", as_version=4)
-        work = mc.Work(name, notebook=nb)
-        work.code = mc.fill_stubs(work.code, reference)
+        nb = nbformat.read(assignment(stage), as_version=4)
+        work = Work(name, notebook=nb)
+        work.code = fill_stubs(work.code, reference)
         _apply_all(work, steps)
         (folder / f"{name}.ipynb").write_text(nbformat.writes(nb))
     else:
-        work = mc.Work(name, text=reference)
+        work = Work(name, text=reference)
         _apply_all(work, steps)
         (folder / f"{name}.py").write_text(work.text)
     return name
@@ -176,7 +178,7 @@ def make_submission(folder, index, kind, rng, reference):
 def make_class(folder, size, seed=2024):
     """size submissions: 70% correct, 20% buggy, 5% hanging, 5% crashing."""
     folder.mkdir(parents=True)
-    reference = REFERENCE.read_text()
+    reference = reference_text()
     rng = random.Random(seed)
     n_hang = n_crash = round(size * 0.05)
     n_buggy = round(size * 0.20)
@@ -218,7 +220,7 @@ def batch(tmp, size, jobs):
     calm = tmp / f"class{size}-no-hangs"
     calm.mkdir()
     for p in folder.iterdir():
-        if kinds[mc_id(p)] != "hanging":
+        if kinds[file_id(p)] != "hanging":
             shutil.copy(p, calm / p.name)
     n_calm = sum(1 for _ in calm.iterdir())
     calm_seconds, _ = grade_folder(calm, tmp / f"out{size}-no-hangs", jobs)
@@ -230,13 +232,13 @@ def batch(tmp, size, jobs):
             "command": f".venv/bin/python -m autograder grade CLASS --out OUT --jobs {jobs} --seed 1"}
 
 
-def mc_id(path):
+def file_id(path):
     return path.name.rsplit(".", 1)[0]
 
 
 # -- 3. nbgrader side by side ------------------------------------------------------------------
 
-NBGRADER_MISTAKES = [mc.ASSIGNS_GRADS, mc.MUL_FORGETS_UPSTREAM, mc.TANH_OF_INPUT]
+NBGRADER_MISTAKES = entries("every_backward_assigns", "mul_forgets_upstream", "tanh_uses_input")
 
 
 def nbgrader_course(root, n):
@@ -253,13 +255,13 @@ def nbgrader_course(root, n):
     timed([str(REPO / ".venv" / "bin" / "nbgrader"), "generate_assignment", "stage1", "--force"],
           cwd=root, env=env)
     release = root / "release" / "stage1" / SOLUTION_STAGE1.name
-    reference = REFERENCE.read_text()
+    reference = reference_text()
     rng = random.Random(7)
     mistaken = 0
     for i in range(n):
         nb = nbformat.read(release, as_version=4)
-        work = mc.Work(f"student{i:02d}", notebook=nb)
-        work.code = mc.fill_stubs(work.code, reference)
+        work = Work(f"student{i:02d}", notebook=nb)
+        work.code = fill_stubs(work.code, reference)
         if rng.random() < 0.3:
             rng.choice(NBGRADER_MISTAKES).apply(work)
             mistaken += 1
@@ -511,7 +513,7 @@ def main(argv=None):
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it (default: a temporary one)")
     args = parser.parse_args(argv)
     args.command = shlex.join([".venv/bin/python", "bench/run.py", *(argv if argv is not None else sys.argv[1:])])
-    for needed in (SOLUTION_STAGE1, REFERENCE, ASSIGNMENTS / f"{mc.NOTEBOOKS[1]}.ipynb"):
+    for needed in (SOLUTION_STAGE1, REFERENCE, assignment(1)):
         if not needed.exists():
             say(f"bench: {needed} is missing (run `make assignments`)")
             return 1

@@ -11,7 +11,9 @@ Reads SOURCE (default solutions/) and writes, nbgrader-style, one folder from an
   TARGET/picture.py           the graph-picture helper the notebooks import, copied from
                               solutions/picture.py (its one hand-edited copy);
   --reference                 the complete reference code for the grader (default
-                              autograder/reference.py), from the stage 5 solution notebook.
+                              autograder/reference.py), from the stage 5 solution notebook,
+                              and the stage map: which method is whose work in which stage,
+                              read from the solution regions of every stage.
 
 Nothing else from SOURCE is copied. Before writing anything, the course code is checked to
 agree across the stages (stage N+1 gives stage N's code unchanged). The output depends only on
@@ -40,32 +42,32 @@ from nbgrader import utils as nbgrader_utils
 from nbgrader.preprocessors import ClearHiddenTests, ClearOutput, ClearSolutions, LockCells
 from traitlets import Dict
 
+from autograder.contract import (BEGIN_HIDDEN_TESTS, BEGIN_SOLUTION, CLASSES, DEMO_TAG,
+                                 END_HIDDEN_TESTS, END_SOLUTION, FUNCTIONS, METADATA_KEY,
+                                 MIRROR_STAGE_LINE, NAMES, STAGE_TITLES, marker_line)
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PICTURE = REPO_ROOT / "solutions" / "picture.py"
 DEFAULT_REFERENCE = REPO_ROOT / "autograder" / "reference.py"
 
-METADATA_KEY = "micrograd_course"
-DEMO_TAG = "demo"
-# The names of the student API (the contract): the course code.
-COURSE_CLASSES = ("Value", "Neuron", "Layer", "MLP")
-COURSE_FUNCTIONS = ("train",)
-COURSE_NAMES = COURSE_CLASSES + COURSE_FUNCTIONS
+# The names of the student API (autograder/contract.py): the course code.
+COURSE_CLASSES, COURSE_FUNCTIONS, COURSE_NAMES = CLASSES, FUNCTIONS, NAMES
 # Stage 3 teaches __add__ and __mul__ to accept plain numbers: the one change a later stage
 # makes to code an earlier stage gave.
 COERCION_STAGE = 3
 COERCED_METHODS = ("Value.__add__", "Value.__mul__")
 COERCION_TEST = "not isinstance(other, Value)"
 
-REFERENCE_HEADER = '''"""The course's reference code: Value, Neuron, Layer, MLP and train, complete.
+REFERENCE_HEADER = f'''"""The course's reference code: {", ".join(NAMES[:-1])} and {NAMES[-1]}, complete.
 
 Generated from solutions/ by `make assignments`; do not edit.
 The grader compares submissions with this module.
 """
 '''
 
-# nbgrader's markers; nbgrader finds a marker anywhere in a line, and so do we.
-BEGIN_SOLUTION, END_SOLUTION = "BEGIN SOLUTION", "END SOLUTION"
-BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
+# nbgrader's markers (autograder/contract.py); nbgrader finds a marker anywhere in a line,
+# and so do we.
+BEGIN_HIDDEN, END_HIDDEN = BEGIN_HIDDEN_TESTS, END_HIDDEN_TESTS
 
 # What a solution region becomes before we know where it is; replaced by the final stub.
 PLACEHOLDER = 'raise NotImplementedError("course.generate: stub placeholder")'
@@ -123,14 +125,15 @@ def explain_region_error(source, begin, end, what):
     for number, kind in marker_lines(source, begin, end):
         if kind == "begin":
             if depth:
-                return (f"nested {what} regions: the '### {begin}' on line {number} is inside the "
-                        f"region opened on line {opened}; close that one with '### {end}' first")
+                return (f"nested {what} regions: the '{marker_line(begin)}' on line {number} is "
+                        f"inside the region opened on line {opened}; close that one with "
+                        f"'{marker_line(end)}' first")
             depth, opened = 1, number
         else:
             depth = 0
     if depth:
-        return (f"unterminated {what} region: the '### {begin}' on line {opened} has no "
-                f"'### {end}' after it")
+        return (f"unterminated {what} region: the '{marker_line(begin)}' on line {opened} has "
+                f"no '{marker_line(end)}' after it")
     return None
 
 
@@ -167,6 +170,15 @@ def read_stage(path):
         raise CourseError(
             f'{path}: the file name says stage {expected.group(1)} but the metadata '
             f'"{METADATA_KEY}" says stage {meta["stage"]}')
+    # The grader names the stages without reading solutions/: the titles live in the contract.
+    if meta["stage"] not in STAGE_TITLES:
+        raise CourseError(f"{path}: the course has no stage {meta['stage']}; its stages and "
+                          "their titles are those of autograder/contract.py")
+    if meta["title"] != STAGE_TITLES[meta["stage"]]:
+        raise CourseError(
+            f'{path}: the notebook metadata "{METADATA_KEY}" titles stage {meta["stage"]} '
+            f'{meta["title"]!r}, the course contract (autograder/contract.py) '
+            f'{STAGE_TITLES[meta["stage"]]!r}: change one of them to match the other')
     check_grade_ids(path, meta["stage"], nb)
     return Stage(path=path, number=meta["stage"], title=meta["title"], nb=nb)
 
@@ -226,8 +238,8 @@ class StageStubs(ClearSolutions):
         if cell.cell_type == "code" and nbgrader_utils.is_solution(cell) \
                 and self.begin_solution_delimeter not in source:
             raise CourseError(
-                f"{place}: a solution cell without a '### {BEGIN_SOLUTION}' region; nbgrader "
-                "would replace the whole cell, signature and docstring included. Mark the part "
+                f"{place}: a solution cell without a '{marker_line(BEGIN_SOLUTION)}' region; "
+                "nbgrader would replace the whole cell, signature and docstring included. Mark the part "
                 "the student writes, or make it a given cell (\"solution\": false)")
         try:
             cell, resources = super().preprocess_cell(cell, resources, cell_index)
@@ -403,7 +415,7 @@ def code_cells(nb):
 def python_mirror(stage, released):
     header = (
         f"# Stage {stage.number}: {stage.title}\n"
-        f"# micrograd_course: stage {stage.number}\n"
+        f"{MIRROR_STAGE_LINE.format(stage=stage.number)}\n"
         f"#\n"
         f"# The code cells of {stage.stem}.ipynb, in order, for working in an editor (the\n"
         f"# pictures and demonstrations stay in the notebook). Replace each\n"
@@ -469,6 +481,127 @@ def reference_code(stage):
             kept_imports.append(text)
     code = REFERENCE_HEADER + "\n" + "\n".join(kept_imports) + "\n\n\n" \
         + "\n\n\n".join(text for _, text in ordered) + "\n"
+    compile(code, "reference.py", "exec")
+    return code
+
+
+# --------------------------------------------------------------------------------------
+# Step: the stage map, read from the solution regions, for the grader
+# --------------------------------------------------------------------------------------
+
+# The first line of the stage map in the reference module; the course code is all above it.
+STAGE_MAP_START = "# Which course code is whose work in which stage"
+STAGE_MAP_HEADER = f"""
+
+{STAGE_MAP_START}, as the solution regions of solutions/ say:
+# a method (or function) belongs to the first stage whose notebook has a solution region in
+# it; GIVEN holds the methods of the course classes that no stage asks for. The grader
+# (autograder/units.py) reads both, so moving an operator to another stage is one edit in
+# the notebooks and `make assignments`.
+"""
+MAP_WIDTH = 96
+
+
+def region_owners(stage):
+    """(name, method) of every solution region of a stage notebook, in order and once each:
+    ('Value', '__add__') for a region anywhere in Value.__add__ (its _backward too),
+    ('train', None) for one in train. A region outside the course code is nobody's."""
+    owners = []
+    for index, cell in enumerate(stage.nb.cells):
+        if cell.cell_type != "code" or is_demo(cell) or BEGIN_SOLUTION not in cell.source:
+            continue
+        source = python_lines(cell.source)
+        tree = _parse(stage, index, cell, source)
+        for line, kind in marker_lines(source, BEGIN_SOLUTION, END_SOLUTION):
+            owner = _owner(tree, line) if kind == "begin" else None
+            if owner and owner not in owners:
+                owners.append(owner)
+    return owners
+
+
+def _owner(tree, line):
+    def holds(node):
+        return isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) \
+            and node.lineno <= line <= node.end_lineno
+
+    for node in filter(holds, tree.body):
+        if node.name not in COURSE_NAMES:
+            return None
+        if isinstance(node, ast.ClassDef):
+            method = next(filter(holds, node.body), None)
+            return node.name, method.name if method and not isinstance(method, ast.ClassDef) else None
+        return node.name, None
+    return None
+
+
+def stage_map(stages):
+    """({stage: {name: [methods]}}, {class: [given methods]}) from the solution regions.
+
+    A method is the work of the first stage with a region in it: stage 3's regions in
+    __add__ and __mul__ (plain numbers as operands) leave them stage 1's."""
+    units, taken = {}, set()
+    for stage in sorted(stages, key=lambda s: s.number):
+        for name, method in region_owners(stage):
+            if (name, method) in taken:
+                continue
+            taken.add((name, method))
+            methods = units.setdefault(stage.number, {}).setdefault(name, [])
+            if method:
+                methods.append(method)
+    definitions, _ = course_definitions(max(stages, key=lambda s: s.number))
+    given = {}
+    for name in COURSE_CLASSES:
+        if name not in definitions:
+            continue
+        asked = {m for per_stage in units.values() for m in per_stage.get(name, [])}
+        methods = [item.name for item in definitions[name][0].body
+                   if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
+                   and item.name not in asked]
+        if methods:
+            given[name] = methods
+    return units, given
+
+
+def _list_text(items, column):
+    """["a", "b", ...] as code that starts at column, wrapped under its first item."""
+    lines = [" " * column + "["]
+    for index, item in enumerate(items):
+        piece = json.dumps(item) + ("," if index < len(items) - 1 else "")
+        if not lines[-1].endswith("[") and len(lines[-1]) + 1 + len(piece) + 3 > MAP_WIDTH:
+            lines.append(" " * (column + 1) + piece)
+        else:
+            lines[-1] += ("" if lines[-1].endswith("[") else " ") + piece
+    return "\n".join(lines)[column:] + "]"
+
+
+def _names_text(names, column):
+    """{"Neuron": [...], "Layer": [...]} as code that starts at column, one name a line."""
+    entries = []
+    for index, (name, methods) in enumerate(names.items()):
+        key = json.dumps(name) + ": "
+        entries.append((" " * (column + 1) if index else "") + key
+                       + _list_text(methods, column + 1 + len(key)))
+    return "{" + ",\n".join(entries) + "}"
+
+
+def stage_map_code(stages):
+    """GIVEN and STAGE_UNITS as Python, for the end of the reference module."""
+    units, given = stage_map(stages)
+    rows = "".join(f"    {number}: {_names_text(names, len(f'    {number}: '))},\n"
+                   for number, names in units.items())
+    return (STAGE_MAP_HEADER + f"GIVEN = {_names_text(given, len('GIVEN = '))}\n"
+            + "STAGE_UNITS = {\n" + rows + "}\n")
+
+
+def course_code_of(reference):
+    """The course code of a reference module's text: everything above its stage map."""
+    end = reference.find("\n\n" + STAGE_MAP_START)
+    return reference if end == -1 else reference[:end]
+
+
+def reference_module(stages):
+    """autograder/reference.py: the last stage's reference code, then the stage map."""
+    code = reference_code(stages[-1]) + stage_map_code(stages)
     compile(code, "reference.py", "exec")
     return code
 
@@ -565,7 +698,7 @@ def build(source):
         files[f"{stage.stem}.ipynb"] = notebook_text(released)
         files[f"{stage.stem}.py"] = python_mirror(stage, released)
     files["picture.py"] = PICTURE.read_text(encoding="utf-8")
-    return files, reference_code(stages[-1])
+    return files, reference_module(stages)
 
 
 def write_outputs(files, reference, target, reference_path):

@@ -47,7 +47,8 @@ from nbgrader import utils as nbgrader_utils
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from autograder.checks import TABLE, stage_points
-from autograder.nbgrader_bridge import BEGIN_HIDDEN, END_HIDDEN, bridge_cell_source
+from autograder.contract import BEGIN_HIDDEN_TESTS, END_HIDDEN_TESTS, METADATA_KEY
+from autograder.nbgrader_bridge import bridge_cell_source
 from autograder.text import points
 from course.generate import StageStubs
 
@@ -55,9 +56,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = REPO_ROOT / "solutions"
 PICTURE = SOLUTIONS / "picture.py"
 DEFAULT_COURSE = Path("nbgrader-course")
-METADATA_KEY = "micrograd_course"
 # Text that only a hidden test holds: none of it may reach a student's feedback.
-HIDDEN_MARKERS = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+HIDDEN_MARKERS = (BEGIN_HIDDEN_TESTS, END_HIDDEN_TESTS)
 HIDDEN_CALL = re.compile(r'expect_check\(\s*["\']\d+\.\d+["\']\s*\)')
 CELL_SECONDS = 120     # the first graded cell of a notebook waits for a whole grading run
 
@@ -141,11 +141,11 @@ def hidden_lines(source):
     """The non-blank lines inside hidden-test regions, markers included."""
     lines, inside = [], False
     for line in source.split("\n"):
-        if BEGIN_HIDDEN.strip("# ") in line:
+        if BEGIN_HIDDEN_TESTS in line:
             inside = True
         if inside and line.strip():
             lines.append(line.strip())
-        if END_HIDDEN.strip("# ") in line:
+        if END_HIDDEN_TESTS in line:
             inside = False
     return lines
 
@@ -154,9 +154,9 @@ def without_hidden(source):
     """The source with its hidden-test regions (markers included) removed."""
     kept, inside = [], False
     for line in source.split("\n"):
-        if BEGIN_HIDDEN.strip("# ") in line:
+        if BEGIN_HIDDEN_TESTS in line:
             inside = True
-        elif END_HIDDEN.strip("# ") in line:
+        elif END_HIDDEN_TESTS in line:
             inside = False
         elif not inside:
             kept.append(line)

@@ -13,7 +13,8 @@ The zip holds one folder, micrograd-stageN/, with exactly:
 
 Nothing else: no solution, no hidden test, no points table, no grader. Everything comes from
 assignments/ (generated from solutions/ by `make assignments`) and course/; this script never
-reads solutions/ or autograder/.
+reads solutions/, and of the grader it reads only the course contract
+(autograder/contract.py): the notebook metadata key and the stages.
 
 By design, stage N's notebook gives the reference code of every stage before it (so a mistake
 in one stage never blocks the next): release stage N only after the deadline of stage N-1.
@@ -25,6 +26,8 @@ import json
 import sys
 import zipfile
 from pathlib import Path
+
+from autograder.contract import METADATA_KEY, STAGES
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = REPO_ROOT / "assignments"
@@ -117,7 +120,7 @@ def stage_files(stage, assignments=ASSIGNMENTS):
 
 def readme(stage, notebook, mirror):
     meta = json.loads(notebook.read_text(encoding="utf-8")).get("metadata", {})
-    title = meta.get("micrograd_course", {}).get("title", f"stage {stage}")
+    title = meta.get(METADATA_KEY, {}).get("title", f"stage {stage}")
     given = GIVEN_FIRST if stage == 1 else GIVEN_LATER.format(earlier=earlier_stages(stage),
                                                               prev=stage - 1)
     return README.format(stage=stage, title=title, notebook=notebook.name, mirror=mirror.name,
@@ -153,7 +156,7 @@ def build(stage=1, out=None, assignments=ASSIGNMENTS):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m course.release",
                                      description="Build the student download of one stage.")
-    parser.add_argument("--stage", type=int, default=1, choices=range(1, 6), metavar="N",
+    parser.add_argument("--stage", type=int, default=1, choices=STAGES, metavar="N",
                         help="the stage to release (default 1)")
     parser.add_argument("--out", type=Path,
                         help="the zip to write (default dist/student-release-stageN.zip)")

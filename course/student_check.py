@@ -21,7 +21,10 @@ import sys
 import tempfile
 from pathlib import Path
 
+# The course contract's tag and metadata key (autograder/contract.py), written out: this file
+# runs alone on a student's machine. tests/test_contract.py checks that they agree.
 DEMO_TAG = "demo"
+METADATA_KEY = "micrograd_course"
 TIMEOUT_SECONDS = 300
 
 # Runs in the separate process: each cell in one namespace; a cell that raises does not stop
@@ -81,7 +84,7 @@ def read_cells(path):
         check = bool(nbgrader.get("grade")) and not nbgrader.get("solution")
         cells.append({"number": number, "source": plain_python(source), "check": check,
                       "title": _first_comment(source) or nbgrader.get("grade_id", "")})
-    return nb.get("metadata", {}).get("micrograd_course", {}), cells
+    return nb.get("metadata", {}).get(METADATA_KEY, {}), cells
 
 
 def _first_comment(source):

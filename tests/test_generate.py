@@ -279,6 +279,16 @@ def test_is_a_notebook_without_course_metadata_refused(tmp_path):
         generate.read_stage(path)
 
 
+def test_is_a_title_other_than_the_contracts_refused(tmp_path):
+    path = write_notebook(tmp_path, 3, [given("import math", "stage3-setup")])
+    nb = nbformat.read(path, 4)
+    nb.metadata.micrograd_course.title = "Operators"
+    nbformat.write(nb, path)
+    with pytest.raises(CourseError, match="titles stage 3 'Operators', the course contract "
+                                          r"\(autograder/contract.py\) 'More operators'"):
+        generate.read_stage(path)
+
+
 def test_is_a_grade_id_of_another_stage_refused(tmp_path):
     path = write_notebook(tmp_path, 2, [given("import math", "stage1-setup")])
     with pytest.raises(CourseError, match="must start with 'stage2-'"):
@@ -521,6 +531,52 @@ def test_does_the_reference_code_keep_the_used_imports_and_course_definitions_on
     exec(compile(text, "reference.py", "exec"), namespace)
     assert namespace["Value"](1.0).times3().data == 3.0      # the stage 2 solution, complete
     assert namespace["train"](None, [], [], steps=2, lr=0.1) == [0.0, 1.0]
+
+
+def test_does_the_reference_end_with_the_stage_map_of_the_solution_regions(tmp_path):
+    source = tmp_path / "solutions"
+    tiny_course(source, stages=(1, 2))
+    run_generator(source, tmp_path / "out", tmp_path / "reference.py")
+    namespace = {}
+    exec(compile((tmp_path / "reference.py").read_text(), "reference.py", "exec"), namespace)
+    # stage 1's region is in times2, stage 2's in times3; the rest is given
+    assert namespace["STAGE_UNITS"] == {1: {"Value": ["times2"]}, 2: {"Value": ["times3"]}}
+    assert namespace["GIVEN"] == {"Value": ["__init__"], "Neuron": ["__init__"]}
+
+
+def test_does_a_method_belong_to_the_first_stage_with_a_region_in_it():
+    if not any((REPO / "solutions").glob("stage*.ipynb")):
+        pytest.skip("solutions/ holds no stage notebooks yet")
+    units, _ = generate.stage_map(generate.read_course(REPO / "solutions"))
+    # stage 3 has regions in __add__ and __mul__ too (plain numbers as operands)
+    assert units[1] == {"Value": ["__add__", "__mul__", "tanh"]}
+    assert "__add__" not in units[3]["Value"] and "relu" in units[3]["Value"]
+    assert units[5] == {"train": []}
+
+
+def test_does_the_stage_map_follow_the_regions_when_one_is_taken_out(tmp_path):
+    """relu's region taken out of stage 3's notebook: relu is given in every stage."""
+    if not any((REPO / "solutions").glob("stage*.ipynb")):
+        pytest.skip("solutions/ holds no stage notebooks yet")
+    source = tmp_path / "solutions"
+    source.mkdir()
+    for path in (REPO / "solutions").glob("stage*.ipynb"):
+        text = path.read_text()
+        if path.name.startswith("stage3_"):
+            nb = nbformat.reads(text, 4)
+            cell = next(c for c in nb.cells if "def relu(self):" in c.source)
+            before, relu = cell.source.split("def relu(self):")
+            region = relu[relu.index("### BEGIN SOLUTION"):relu.index("### END SOLUTION") + 16]
+            body = region.split("\n")[1:-1]
+            relu = relu.replace(region, "\n".join(body).strip(), 1)
+            cell.source = before + "def relu(self):" + relu
+            text = nbformat.writes(nb)
+        (source / path.name).write_text(text)
+    units, given = generate.stage_map(generate.read_course(source))
+    assert "relu" not in units[3]["Value"] and "exp" in units[3]["Value"]
+    assert given["Value"] == ["__init__", "__repr__", "relu"]
+    run_generator(source, tmp_path / "out", tmp_path / "reference.py")
+    assert '"__pow__", "exp"]},' in (tmp_path / "reference.py").read_text()
 
 
 def test_is_a_last_stage_missing_a_course_name_refused(tmp_path):

@@ -1,6 +1,6 @@
 """The bank of classic mistakes: each costs points in its own stage only, and is named.
 
-Each submission is the reference solution with one small edit (tests/grader_bank.py). The
+Each submission is the reference solution with one small edit (course/mistakes.py). The
 "one stage, one charge" rule: a stage's checks run the student's code of that stage on the
 reference code of the others, so a mistake loses points where it lives and nowhere else.
 """
@@ -8,6 +8,8 @@ reference code of the others, so a mistake loses points where it lives and nowhe
 import pytest
 
 import grader_bank as bank
+from autograder import messages
+from course import mistakes
 from grader_run import SEED, Job, contract_problems, grade_all
 
 MISTAKES = {m.id: m for m in bank.MISTAKES}
@@ -39,6 +41,13 @@ def test_is_the_bank_large_and_spread_over_every_stage():
     assert len(MISTAKES) == len(bank.MISTAKES) >= 25, "mistake ids must be unique"
     for stage in bank.STAGES:
         assert sum(m.stage == stage for m in bank.MISTAKES) >= 4, f"stage {stage}"
+
+
+def test_is_every_id_of_the_catalogue_its_own():
+    entries = mistakes.MISTAKES + mistakes.HANGS + mistakes.VARIANTS + mistakes.SCRATCH
+    assert len(mistakes.CATALOGUE) == len(entries)
+    named = {h for m in mistakes.MISTAKES + mistakes.HANGS for h in (m.hint, *m.also) if h}
+    assert {h for h in named if not hasattr(messages, h)} == set()
 
 
 def test_does_every_named_hint_exist_in_messages():
@@ -75,6 +84,12 @@ def test_does_every_other_stage_keep_full_points(graded, mistake_id):
         assert g.stage_score(s) == g.stage_max(s) == bank.stage_max(s)
 
 
+@pytest.mark.parametrize("mistake_id", [m.id for m in bank.MISTAKES if m.fails is not None])
+def test_does_a_mistake_fail_exactly_the_checks_the_catalogue_names(graded, mistake_id):
+    failed = sorted(t["number"] for t in graded[mistake_id].failed())
+    assert failed == sorted(MISTAKES[mistake_id].fails)
+
+
 @pytest.mark.parametrize("mistake_id", params("hint_xfail"))
 def test_does_a_failed_check_name_the_misconception(graded, mistake_id):
     mistake, g = MISTAKES[mistake_id], graded[mistake_id]
@@ -82,7 +97,7 @@ def test_does_a_failed_check_name_the_misconception(graded, mistake_id):
         pytest.skip("no hint in messages.py names this mistake")
     failed = [t for t in g.failed(mistake.stage) if not mistake.check or t["number"] == mistake.check]
     assert failed, f"check {mistake.check} did not fail"
-    assert any(mistake.hint in t["output"] for t in failed), [t["output"] for t in failed]
+    assert any(mistake.hint_text in t["output"] for t in failed), [t["output"] for t in failed]
 
 
 @pytest.mark.parametrize("mistake_id", params("misleading_xfail"))

@@ -13,17 +13,17 @@ import grader_bank as bank
 from grader_run import Job, contract_problems, grade_all
 
 
-def _job(name, rewrite):
+def _job(variant):
     def build(folder):
-        path = folder / f"{name}.py"
-        path.write_text(rewrite(bank.reference_text()))
+        path = folder / f"{variant.id}.py"
+        path.write_text(variant.text(bank.reference_text()))
         return path
-    return Job(name, build)
+    return Job(variant.id, build)
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    return grade_all("variants", [_job(n, r) for n, r in bank.VARIANTS.items()], tmp_path_factory)
+    return grade_all("variants", [_job(v) for v in bank.VARIANTS.values()], tmp_path_factory)
 
 
 def test_are_there_at_least_six_variants():
@@ -33,7 +33,7 @@ def test_are_there_at_least_six_variants():
 @pytest.mark.parametrize("name", list(bank.VARIANTS))
 def test_does_each_variant_really_differ_from_the_reference_and_compile(name):
     reference = bank.reference_text()
-    text = bank.VARIANTS[name](reference)
+    text = bank.VARIANTS[name].text(reference)
     assert text != reference
     compile(text, f"{name}.py", "exec")
 

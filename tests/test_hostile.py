@@ -51,6 +51,7 @@ import pytest
 
 from autograder import cgroup, sandbox
 from autograder.checks import TABLE
+from course import mistakes
 
 REPO = Path(__file__).resolve().parent.parent
 REFERENCE = REPO / "autograder" / "reference.py"
@@ -175,7 +176,7 @@ unittest.TestCase.assertEqual = unittest.TestCase.assertAlmostEqual = lambda *ar
 '''
 # The stage-1 mistake "tanh's local derivative uses the input x, not t = tanh(x)", on its own
 # and under the patches above: the patches must not win back a single point.
-TANH_MISTAKE = ("self.grad += (1 - t**2) * out.grad", "self.grad += (1 - self.data**2) * out.grad")
+TANH_MISTAKE = mistakes.entry("tanh_uses_input")
 
 
 def hash_of(name):
@@ -564,8 +565,8 @@ CASES = [
          ref_edited("losses.append(loss.data)", "losses.append(Weird())", after=WEIRD),
          lose={5: ALL}, at_limits=True),
     Case("monkeypatches_math_builtins_and_pytest",
-         lambda w: edit(reference(), *TANH_MISTAKE) + "\n" + PATCHES,
-         twin=lambda w: edit(reference(), *TANH_MISTAKE), may_lose_more=True, at_limits=True),
+         lambda w: TANH_MISTAKE.text(reference()) + "\n" + PATCHES,
+         twin=lambda w: TANH_MISTAKE.text(reference()), may_lose_more=True, at_limits=True),
     # -- secrets ---------------------------------------------------------------------------
     Case("reads_the_reference_solution", nothing_plus('''
          # at the limits level this works, as documented: it then scores the reference's 100
@@ -1074,13 +1075,9 @@ def test_does_an_unavailable_level_say_why_instead_of_grading(tmp_path):
 # A class with hostile submissions mixed in
 # ---------------------------------------------------------------------------------------
 
-HONEST_KINDS = {
-    "correct": None,
-    "mul_swapped": ("other.grad += self.data * out.grad", "other.grad += other.data * out.grad"),
-    "no_seed": ("        self.grad = 1.0\n", "        self.grad = 0.0\n"),
-    "relu_passes_negative": ("(out.data > 0) * out.grad", "1.0 * out.grad"),
-    "train_wrong_sign": ("            p.data -= lr * p.grad\n", "            p.data += lr * p.grad\n"),
-}
+# The reference, and four one-line mistakes of the catalogue (course/mistakes.py).
+HONEST_KINDS = ["correct", "mul_same_operand", "seed_zero", "relu_passes_negative",
+                "train_wrong_sign"]
 BATCH_HOSTILE = ["loops_forever_at_import", "grows_a_list_forever_at_import",
                  "calls_os_exit_at_import", "segfaults_in_exp", "kills_its_parent",
                  "forges_results_files_and_passed_lines", "kills_its_own_process_group",
@@ -1091,8 +1088,7 @@ CLASS_SIZE = 200
 
 
 def honest_text(kind):
-    edit_ = HONEST_KINDS[kind]
-    return reference() if edit_ is None else edit(reference(), *edit_)
+    return reference() if kind == "correct" else mistakes.entry(kind).text(reference())
 
 
 def per_check(results):
