@@ -18,13 +18,12 @@ import os
 import sys
 from pathlib import Path
 
+from . import contract
 from . import messages as M
 from .grade import GraderError, grade
 from .loader import load_submission
 
-STAGES = (1, 2, 3, 4, 5)
-# The names a stage notebook defines (the submission contract): what the grader reads.
-COURSE_NAMES = ("Value", "Neuron", "Layer", "MLP", "train")
+STAGES = contract.STAGES
 
 
 class Misuse(Exception):
@@ -163,7 +162,7 @@ def unsaved_names(path, shell):
     for source in shell.history_manager.input_hist_raw:    # every cell run, in order
         for name in _defines(source):
             last_run[name] = source
-    return [name for name in COURSE_NAMES if name in last_run
+    return [name for name in contract.NAMES if name in last_run
             and _normal(last_run[name]) not in saved]
 
 
@@ -182,7 +181,7 @@ def _defines(source):
     except (SyntaxError, ValueError):    # magics, or not Python: defines nothing we grade
         return []
     return [node.name for node in tree.body
-            if isinstance(node, (ast.ClassDef, ast.FunctionDef)) and node.name in COURSE_NAMES]
+            if isinstance(node, (ast.ClassDef, ast.FunctionDef)) and node.name in contract.NAMES]
 
 
 # --------------------------------------------------------------------------------------
