@@ -114,7 +114,10 @@ def main(argv=None):
     if args.out:
         return grade_many(args, limits)
     from .grade import GraderError, grade
+    from .render import preload_in_background
 
+    # the report's templates load while the submission's code runs (the judge mostly waits)
+    templates = preload_in_background("text")
     try:
         result = grade(args.submission, stages=args.stage, limits=limits, seed=args.seed,
                        level=args.sandbox)
@@ -122,6 +125,7 @@ def main(argv=None):
         print(f"The grader failed (this is a bug in the grader, not in the submission):\n{exc}",
               file=sys.stderr)
         return 1
+    templates.join()
     print(result.report())
     if args.json:
         Path(args.json).write_text(json.dumps(result.to_json(), indent=2) + "\n")

@@ -117,6 +117,20 @@ def environment(kind):
     return env
 
 
+TEMPLATE_OF = {"text": "report.txt.j2", "markdown": "feedback.md.j2", "html": "report.html.j2"}
+
+
+def preload_in_background(kind):
+    """Import Jinja and compile the format's main template in a thread; join it before
+    rendering. Started after the grader's own imports, so the two share no module."""
+    import threading
+
+    thread = threading.Thread(target=lambda: environment(kind).get_template(TEMPLATE_OF[kind]),
+                              daemon=True)
+    thread.start()
+    return thread
+
+
 def render(kind, name, **values):
     return environment(kind).get_template(name).render(**values)
 
