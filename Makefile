@@ -102,3 +102,8 @@ gradescope: setup
 
 release: setup
 	$(PY) -m course.release --stage $(or $(STAGE),1)
+
+# The picture of docs/architecture.md, from its text diagram (Graphviz's dot).
+.PHONY: docs
+docs:
+	dot -Tsvg docs/architecture.dot -o docs/architecture.svg
