@@ -81,8 +81,8 @@ bench: setup
 # Where the course runs: an nbgrader course folder, a Gradescope autograder, a student download.
 # `make nbgrader [NBGRADER_COURSE=dir]` lays out the nbgrader course from solutions/;
 # `make nbgrader-crosscheck` grades its submitted/ with the judge and flags nbgrader scores
-# that are higher; `make gradescope [STAGE=N]` builds dist/gradescope-autograder.zip
-# (STAGE fixes the stage a .py is graded on); `make release STAGE=N` builds
+# that are higher; `make gradescope STAGE=N` builds dist/gradescope-autograder-stageN.zip
+# (graded on stage N whatever a file says; no STAGE: all five); `make release STAGE=N` builds
 # dist/student-release-stageN.zip for stage N (default 1). See docs/nbgrader.md, docs/gradescope.md.
 NBGRADER_COURSE ?= nbgrader-course
 .PHONY: nbgrader nbgrader-crosscheck nbgrader-lab gradescope release

@@ -11,8 +11,8 @@ The zip follows Gradescope's specification, with at its root:
   grade_submission.py  run_autograder's Python side: `python -m autograder grade ... --json`
                        in a separate process, and a zero with the reason if that fails
   requirements.txt     the grader's packages, pinned as in pyproject.toml
-  config.json          the stages to grade: [] grades a course notebook on its own stage and
-                       a .py on all five; --stage N fixes them (for a .py handed in per stage)
+  config.json          the stages to grade, fixed by the instructor: --stage N (one zip per
+                       stage's assignment), all five by default; never what the submission says
   autograder/          the grader: its checks, points table, hidden suite and reference code
 
 Nothing of solutions/, assignments/ or the course generator goes in. The zip depends only on
@@ -25,6 +25,8 @@ import sys
 import tomllib
 import zipfile
 from pathlib import Path
+
+from autograder.contract import STAGES
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = Path(__file__).resolve().with_name("gradescope")
@@ -57,11 +59,11 @@ def grader_files():
 
 
 def contents(stages=()):
-    """{name in the zip: bytes}."""
+    """{name in the zip: bytes}. stages: those to grade (default: all five)."""
     files = {name: (TEMPLATES / name).read_bytes()
              for name in ("setup.sh", "run_autograder", "grade_submission.py")}
     files["requirements.txt"] = requirements().encode()
-    files["config.json"] = (json.dumps({"stages": sorted(set(stages))}) + "\n").encode()
+    files["config.json"] = (json.dumps({"stages": sorted(set(stages or STAGES))}) + "\n").encode()
     for name, path in grader_files().items():
         files[name] = path.read_bytes()
     return files
@@ -85,13 +87,13 @@ def main(argv=None):
                                      description="Build the Gradescope autograder zip.")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
                         help=f"the zip to write (default {DEFAULT_OUT.relative_to(REPO_ROOT)})")
-    parser.add_argument("--stage", type=int, action="append", default=[], choices=range(1, 6),
-                        metavar="N", help="grade only stage N (repeat for several); default: a "
-                                          "course notebook's own stage, all five for a .py")
+    parser.add_argument("--stage", type=int, action="append", default=[], choices=STAGES,
+                        metavar="N", help="grade stage N (repeat for several): the stage of "
+                                          "the assignment; default: all five. A submission "
+                                          "never chooses its stages")
     args = parser.parse_args(argv)
     out, files = build(args.out, args.stage)
-    graded = ", ".join(map(str, sorted(set(args.stage)))) if args.stage else \
-        "a course notebook's own stage, all five for a .py"
+    graded = ", ".join(map(str, sorted(set(args.stage or STAGES))))
     print(f"wrote {out} ({len(files)} files, {out.stat().st_size // 1024} kB); stages graded: {graded}")
     print("Upload it in Gradescope: assignment > Configure Autograder > Zip file upload.")
     return 0

@@ -35,8 +35,11 @@ REFERENCE_HEADER = "The course's reference code"
 def zips(tmp_path_factory):
     folder = tmp_path_factory.mktemp("zips")
     every, _ = gradescope.build(folder / "gradescope-autograder.zip")
-    stage2, _ = gradescope.build(folder / "gradescope-autograder-stage2.zip", stages=[2])
-    return {"every": every, "stage2": stage2}
+    zips = {"every": every}
+    for stage in (1, 2, 3):
+        zips[f"stage{stage}"], _ = gradescope.build(
+            folder / f"gradescope-autograder-stage{stage}.zip", stages=[stage])
+    return zips
 
 
 def environment(root, venv=VENV, **extra):
@@ -141,16 +144,31 @@ def test_the_reference_solution_gets_every_point(zips, tmp_path):
     assert f"the grader in {tmp_path / 'source' / 'autograder'}" in out   # the zip's grader
 
 
-def test_a_solution_notebook_is_graded_on_its_own_stage(zips, tmp_path):
+def test_a_solution_notebook_is_graded_on_its_assignments_stage(zips, tmp_path):
     nb = notebook(REPO / "solutions" / "stage3_operators.ipynb")
-    results, _ = gradescope_run(tmp_path, zips["every"], {"stage3_operators.ipynb":
-                                                          json.dumps(nb).encode()})
+    results, _ = gradescope_run(tmp_path, zips["stage3"], {"stage3_operators.ipynb":
+                                                           json.dumps(nb).encode()})
     assert stage_tests(results) == ["stage3"] and results["score"] == stage_points(3)
+
+
+def test_is_the_stage_the_instructors_whatever_the_submission_says_of_itself(zips, tmp_path):
+    """A .py that says it is stage 1's, or a stage 1 notebook, handed in for stage 3: graded
+    on stage 3; in the zip for every stage, on all five."""
+    code = "# micrograd_course: stage 1\n" + (REPO / "autograder" / "reference.py").read_text()
+    nb = notebook(REPO / "solutions" / "stage1_local_derivatives.ipynb")
+    results, _ = gradescope_run(tmp_path / "py3", zips["stage3"], {"mine.py": code.encode()})
+    assert stage_tests(results) == ["stage3"]
+    results, _ = gradescope_run(tmp_path / "nb3", zips["stage3"],
+                                {"stage1_local_derivatives.ipynb": json.dumps(nb).encode()})
+    assert stage_tests(results) == ["stage3"] and results["score"] == 0
+    results, _ = gradescope_run(tmp_path / "py_all", zips["every"], {"mine.py": code.encode()})
+    assert stage_tests(results) == ["stage1", "stage2", "stage3", "stage4", "stage5"]
+    assert results["score"] == 100
 
 
 def test_an_untouched_stub_gets_zero(zips, tmp_path):
     stub = (REPO / "assignments" / "stage1_local_derivatives.ipynb").read_bytes()
-    results, _ = gradescope_run(tmp_path, zips["every"], {"stage1_local_derivatives.ipynb": stub})
+    results, _ = gradescope_run(tmp_path, zips["stage1"], {"stage1_local_derivatives.ipynb": stub})
     assert stage_tests(results) == ["stage1"] and results["score"] == 0
     assert all("NotImplementedError" in t["output"] or "Not implemented" in t["output"]
                for t in results["tests"])
@@ -159,8 +177,8 @@ def test_an_untouched_stub_gets_zero(zips, tmp_path):
 def test_a_classic_mistake_gets_part_of_its_stage(zips, tmp_path):
     nb = notebook(REPO / "solutions" / "stage1_local_derivatives.ipynb",
                   lambda line: line.replace("+=", "="))
-    results, _ = gradescope_run(tmp_path, zips["every"], {"stage1_local_derivatives.ipynb":
-                                                          json.dumps(nb).encode()})
+    results, _ = gradescope_run(tmp_path, zips["stage1"], {"stage1_local_derivatives.ipynb":
+                                                           json.dumps(nb).encode()})
     assert stage_tests(results) == ["stage1"]
     assert 0 < results["score"] < stage_points(1)
     failed = [t for t in results["tests"] if t["status"] == "failed"]
@@ -223,7 +241,7 @@ raise RuntimeError("STOLEN " + stolen[:200] + " RESULTS " + wrote)
 
 
 def test_a_hostile_submission_cannot_read_the_grader_or_change_its_score(zips, tmp_path):
-    results = hostile_run(zips["every"], tmp_path)
+    results = hostile_run(zips["stage1"], tmp_path)
     assert results["extra_data"]["sandbox"] in ("bubblewrap", "separate-user")
 
 
@@ -252,7 +270,7 @@ def system_venv(tmp_path_factory):
 def test_as_uid_65534_a_hostile_submission_meets_closed_folders(zips, tmp_path, system_venv):
     """Where bubblewrap cannot run (Gradescope's container, probably), the code runs as uid
     65534, and only the permissions that setup.sh and run_autograder set keep it out."""
-    results = hostile_run(zips["every"], tmp_path, system_venv, MICROGRAD_SANDBOX="separate-user")
+    results = hostile_run(zips["stage1"], tmp_path, system_venv, MICROGRAD_SANDBOX="separate-user")
     assert results["extra_data"]["sandbox"] == "separate-user"
     assert "STOLEN nothing (PermissionError)" in results["output"]
     assert "RESULTS could not (PermissionError)" in results["output"]

@@ -37,11 +37,19 @@ GRADER_TOO_SLOW = ("Grading took more than {seconds:g} seconds and was stopped, 
 
 
 def configured_stages():
-    """The stages this autograder grades (config.json), or [] for: as the submission says."""
+    """The stages this autograder grades: the instructor's config.json, never what the
+    submission says of itself; every stage if the file cannot be read."""
+    if str(HERE) not in sys.path:
+        sys.path.insert(0, str(HERE))
+    from autograder.contract import STAGES
+
     try:
-        return list(json.loads((HERE / "config.json").read_text())["stages"])
+        stages = json.loads((HERE / "config.json").read_text())["stages"]
+        if stages and all(stage in STAGES for stage in stages):
+            return sorted(set(stages))
     except (OSError, ValueError, KeyError, TypeError):
-        return []
+        pass
+    return list(STAGES)
 
 
 def failed(reason, started, stages):
