@@ -9,6 +9,7 @@ from . import sandbox
 from .checks import TABLE
 from .limits import Limits
 from .loader import load_submission
+from .messages import missing_module_notes
 import pytest
 from _pytest.runner import runtestprotocol
 
@@ -25,11 +26,14 @@ class GraderError(Exception):
 
 
 def choose_stages(source, stages):
-    """--stage wins; else a course notebook's own stage; else every stage."""
+    """--stage wins; else a course notebook's own stage; else the stage a notebook without
+    the course's metadata shows (loader.guess_stage); else every stage."""
     if stages:
         return sorted(set(stages)), False
     if source.stage:
         return [source.stage], True
+    if source.guessed_stage:
+        return [source.guessed_stage], False
     return list(ALL_STAGES), False
 
 
@@ -80,6 +84,8 @@ class _Loop:
         result = SubmissionResult(id=source.id, stages=stages, stage_from_metadata=from_metadata,
                                   sandbox=self.level)
         result.notes.extend(source.notes)
+        if source.stage_note and not self.stages and not source.problem:
+            result.notes.insert(0, source.stage_note)
         if source.problem:
             result.notes.insert(0, source.problem)
             result.checks = [_not_graded(c, source.problem) for c in TABLE if c.stage in stages]
@@ -103,7 +109,9 @@ class _Loop:
             raise GraderError(f"checks without a result: {', '.join(missing)}")
         result.checks = [plugin.results[c.id] for c in TABLE if c.stage in stages]
         if submission.load_info:
+            result.notes.extend(missing_module_notes(submission.load_info.get("missing_modules")))
             result.notes.extend(cell_error_notes(submission.load_info["cell_errors"]))
+        result.stage_notes = {s: submission.stage_notes[s] for s in stages if submission.stage_notes.get(s)}
         if submission.load_problem:
             result.notes.insert(0, submission.load_problem)
         result.output = submission.output

@@ -36,6 +36,7 @@ class SubmissionResult:
     execution_time: float = 0.0
     stage_from_metadata: bool = False
     sandbox: str = ""                              # how the code was confined
+    stage_notes: dict = field(default_factory=dict)
 
     @property
     def score(self):
@@ -51,11 +52,16 @@ class SubmissionResult:
     def stage_max(self, stage):
         return sum(c.points for c in self.checks if c.stage == stage)
 
+    def _stage_notes(self, stage):
+        # a record read back from JSON has the stages as text
+        return self.stage_notes.get(stage) or self.stage_notes.get(str(stage)) or []
+
     def to_json(self):
         return {
             "score": self.score,
             "execution_time": round(self.execution_time, 3),
-            "output": "\n".join(self.notes),
+            "output": "\n".join(self.notes + [f"Stage {stage}: {note}" for stage in self.stages
+                                                for note in self._stage_notes(stage)]),
             "stdout_visibility": "hidden",
             "extra_data": {"sandbox": self.sandbox},
             "tests": [c.to_json() for c in self.checks],
@@ -86,6 +92,8 @@ class SubmissionResult:
             lines.append("")
             lines.append(f"Stage {stage}: {STAGE_TITLES[stage]}    "
                          f"{_pts(self.stage_score(stage))} / {self.stage_max(stage)}")
+            for note in self._stage_notes(stage):
+                lines.append(_indent(f"Note: {note}", prefix="  "))
             if stage_checks and all(c.kind == "not_implemented" for c in stage_checks):
                 lines.append("  Not started yet: every check stopped at a stub that raises "
                              "NotImplementedError.")

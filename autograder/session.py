@@ -49,6 +49,7 @@ class Submission:
         self.test_spent = 0.0
         self.output = ""
         self.answers = {}            # question -> the worker's reply, as JSON text
+        self.stage_notes = {}        # stage -> what it found that deviates from the contract
 
     def begin_test(self):
         self.test_spent = 0.0
@@ -146,8 +147,10 @@ class Submission:
         started = time.monotonic()
         stage_bound = self.limits.test_seconds - self.test_spent > left
         try:
-            return self.worker.request(payload, left, messages.DURING_REQUEST,
-                                       self.limits.test_seconds)
+            reply = self.worker.request(payload, left, messages.DURING_REQUEST,
+                                        self.limits.test_seconds)
+            self._note(reply.get("notes"))
+            return reply
         except WorkerProblem as problem:
             self.prepared = None
             if problem.kind == "timeout":
@@ -158,6 +161,15 @@ class Submission:
             raise StudentProblem(problem.message, problem.kind)
         finally:
             self._charge(time.monotonic() - started)
+
+
+    def _note(self, notes):
+        """Keep the sentences for the deviations a reply reports, once per stage."""
+        for note in notes[:10] if isinstance(notes, list) else []:
+            text = messages.describe_note(note)
+            kept = self.stage_notes.setdefault(self.stage, [])
+            if text and text not in kept and len(kept) < 5:
+                kept.append(text)
 
 
 class Answer(dict):
@@ -197,12 +209,26 @@ def student_error(reply):
         return StudentProblem(messages.PROTOCOL, "protocol")
     if reply.get("not_implemented"):
         return StudentProblem(messages.NOT_IMPLEMENTED.format(where=step), "not_implemented")
-    missing = re.match(r"LookupError: `(\w+)` (is not defined|in the submission is not a class)", error)
-    if missing:
-        name, what = missing.groups()
-        template = messages.MISSING_NAME if what == "is not defined" else messages.NOT_A_CLASS
+    missing = reply.get("missing")
+    if isinstance(missing, dict) and missing.get("name") in CONTRACT_NAMES:
+        name, kind = missing["name"], missing.get("kind")
+        if kind == "not_a_class":
+            return StudentProblem(messages.NOT_A_CLASS.format(name=name), "missing")
+        if kind in ("method", "attribute") and missing.get("owner") in CONTRACT_NAMES:
+            template = messages.MISSING_METHOD if kind == "method" else messages.MISSING_ATTRIBUTE
+            return StudentProblem(template.format(name=name, owner=missing["owner"]), "missing")
+        template = messages.MISSING_AFTER_ERRORS if missing.get("after_errors") is True else messages.MISSING_NAME
         return StudentProblem(template.format(name=name), "missing")
-    return StudentProblem(messages.RAISED.format(where=step[0].upper() + step[1:], error=error), "error")
+    raised = messages.RAISED.format(where=step[0].upper() + step[1:], error=error)
+    module = reply.get("module")
+    if isinstance(module, str) and re.fullmatch(r"\.{0,5}[A-Za-z_][A-Za-z0-9_]{0,80}", module):
+        return StudentProblem(f"{raised} {messages.NOT_AVAILABLE_USED.format(module=module)}", "error")
+    return StudentProblem(raised, "error")
+
+
+# the names a worker's reply may say are missing: the contract's, and what its checks use
+CONTRACT_NAMES = {"Value", "Neuron", "Layer", "MLP", "train", "backward", "tanh", "exp", "relu",
+                  "parameters", "_prev"}
 
 
 class StageView:
