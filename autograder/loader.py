@@ -176,19 +176,37 @@ def _py_cells(name, text):
     import or a line of demo code costs only itself), unless `# %%` or `# In[n]:` lines
     split the file into cells: then, as in a notebook, a cell that raises does not stop the
     next. Each cell keeps its file's line numbers, so messages point at the right line."""
-    ipython = IPYTHON_LINE.search(text) is not None
-    lines = text.splitlines(keepends=True)
+    if IPYTHON_LINE.search(text):
+        text = _plain_lines(text)
+    # lines as Python counts them (str.splitlines also cuts at form feeds and the like)
+    lines = [line + "\n" for line in text.split("\n")]
+    lines[-1] = lines[-1][:-1]
     starts = [i for i, line in enumerate(lines) if CELL_MARKER.match(line)]
     if not starts:
-        return [{"name": name, "source": _plain_python(text) if ipython else text,
-                 "statements": True}], False
+        return [{"name": name, "source": text, "statements": True}], False
     bounds = ([0] if starts[0] > 0 else []) + starts + [len(lines)]
-    cells = []
-    for begin, end in zip(bounds, bounds[1:]):
-        code = "".join(lines[begin:end])
-        cells.append({"name": name, "source": _plain_python(code) if ipython else code,
-                      "line": begin + 1})
+    cells = [{"name": name, "source": "".join(lines[begin:end]), "line": begin + 1}
+             for begin, end in zip(bounds, bounds[1:])]
     return cells, EXPORT_MARKER.search(text) is not None
+
+
+def _plain_lines(text):
+    """A .py typed as in a notebook: each line that is a magic or a shell escape becomes the
+    call IPython makes of it, on the same line, which does nothing when graded. Line by line,
+    so that a `%%time` does not turn the rest of the file into its text."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    manager = TransformerManager()
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if line[:1] in ("%", "!"):
+            end = "\r" if line.endswith("\r") else ""
+            try:
+                call = manager.transform_cell(line.rstrip("\r")).strip()
+            except Exception:   # IPython raises many kinds for lines it cannot read
+                call = "pass"
+            lines[i] = (call if call and "\n" not in call else "pass") + end
+    return "\n".join(lines)
 
 
 def _load_notebook(name, text, source):
@@ -256,7 +274,8 @@ def _text(source, otherwise=""):
 # -- the stage of a notebook without the course's metadata --------------------------------
 
 STAGE_IN_NAME = re.compile(r"(?<![a-z])stage[ _-]*([1-5])(?![0-9])", re.IGNORECASE)
-STAGE_HEADING = re.compile(r"^[ \t]*#+[ \t]*stage[ \t]+([1-5])\b", re.IGNORECASE | re.MULTILINE)
+# a markdown heading, a comment, or a markdown heading turned into a comment by nbconvert
+STAGE_HEADING = re.compile(r"^[ \t]*(?:#[ \t]*)+stage[ \t]+([1-5])\b", re.IGNORECASE | re.MULTILINE)
 # a definition that shows a notebook's code goes up to a stage, latest stage first
 STAGE_CODE = [
     (5, re.compile(r"^def[ \t]+train\b", re.MULTILINE)),
