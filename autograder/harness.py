@@ -173,7 +173,9 @@ def _stand_ins(stmt, namespace, root, filename):
     Returns the modules that could not be."""
     if isinstance(stmt, _ast.ImportFrom):
         for alias in stmt.names:
-            if alias.name != "*":
+            # `from micrograd.engine import Value` in a file that defines Value itself (its
+            # parts pasted into one file) means that Value: it keeps it
+            if alias.name != "*" and (alias.asname or alias.name) not in namespace:
                 namespace[alias.asname or alias.name] = Unavailable(root)
         return [root]
     roots = []
@@ -184,7 +186,7 @@ def _stand_ins(stmt, namespace, root, filename):
             exec(compile(one, filename, "exec"), namespace)
         except ImportError as exc:
             name = exc.name.split(".")[0] if getattr(exc, "name", None) else root
-            namespace[alias.asname or alias.name.split(".")[0]] = Unavailable(name)
+            namespace.setdefault(alias.asname or alias.name.split(".")[0], Unavailable(name))
             roots.append(name)
     return roots
 

@@ -98,13 +98,14 @@ def describe_note(note):
     or None for anything that is not a well-formed note: the worker is the student's process."""
     if not isinstance(note, dict):
         return None
-    kind, owner = note.get("kind"), note.get("owner")
+    kind, owner, name, found = (note.get(k) for k in ("kind", "owner", "name", "found"))
+    if not all(isinstance(x, str) for x in (kind, owner)):
+        return None
     if kind == "list_of_one" and owner in LIST_OF_ONE:
         return LIST_OF_ONE[owner]
     if kind == "constructor" and _is(_NAME, note.get("error")):
         return CONSTRUCTOR.format(error=note["error"])
-    name, found = note.get("name"), note.get("found")
-    if kind != "renamed" or name not in _CONTRACT or not _is(_NAME, found):
+    if kind != "renamed" or not isinstance(name, str) or name not in _CONTRACT or not _is(_NAME, found):
         return None
     if owner == "":
         return RENAMED_NAME.format(name=name, found=found)

@@ -210,11 +210,11 @@ def student_error(reply):
     if reply.get("not_implemented"):
         return StudentProblem(messages.NOT_IMPLEMENTED.format(where=step), "not_implemented")
     missing = reply.get("missing")
-    if isinstance(missing, dict) and missing.get("name") in CONTRACT_NAMES:
+    if isinstance(missing, dict) and _named(missing.get("name")):
         name, kind = missing["name"], missing.get("kind")
         if kind == "not_a_class":
             return StudentProblem(messages.NOT_A_CLASS.format(name=name), "missing")
-        if kind in ("method", "attribute") and missing.get("owner") in CONTRACT_NAMES:
+        if kind in ("method", "attribute") and _named(missing.get("owner")):
             template = messages.MISSING_METHOD if kind == "method" else messages.MISSING_ATTRIBUTE
             return StudentProblem(template.format(name=name, owner=missing["owner"]), "missing")
         template = messages.MISSING_AFTER_ERRORS if missing.get("after_errors") is True else messages.MISSING_NAME
@@ -229,6 +229,10 @@ def student_error(reply):
 # the names a worker's reply may say are missing: the contract's, and what its checks use
 CONTRACT_NAMES = {"Value", "Neuron", "Layer", "MLP", "train", "backward", "tanh", "exp", "relu",
                   "parameters", "_prev"}
+
+
+def _named(name):
+    return isinstance(name, str) and name in CONTRACT_NAMES
 
 
 class StageView:

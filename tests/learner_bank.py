@@ -236,6 +236,14 @@ def stage3_notebook(ref):
     return nbformat.writes(nb)
 
 
+def pasted_files(ref):
+    """engine.py and nn.py pasted into one file, each with its own imports: the import of
+    Value from the package leaves the Value defined above it alone."""
+    ref = ref.replace("class Neuron:", "import random\nfrom micrograd.engine import Value\n\n\n"
+                                       "class Neuron:", 1)
+    return ref.replace("def train(", "from micrograd.nn import MLP, Neuron\n\n\ndef train(", 1)
+
+
 def python2_print_in_the_demo(ref):
     """Demo code in Python 2: that statement is a syntax error, the rest runs."""
     return ref + '\nx = Value(3.0)\nprint "x is", x\ny = x * 2\ny.backward()\n'
@@ -294,6 +302,8 @@ CORRECT = [
     LearnerFile("keyword_only_arguments", "micrograd.py", keyword_only),
     LearnerFile("slots_and_a_property", "micrograd.py", slots_and_a_property),
     LearnerFile("magics_without_markers", "micrograd.py", get_ipython_calls),
+    LearnerFile("pasted_files_with_their_imports", "micrograd.py", pasted_files,
+                notes=("micrograd is not available to the grader",)),
     LearnerFile("python2_print_in_the_demo", "micrograd.py", python2_print_in_the_demo,
                 notes=("SyntaxError",), raises=True),
     LearnerFile("notebook_named_stage3", "stage3_operators.ipynb", stage3_notebook, stages=(3,),

@@ -205,3 +205,52 @@ def test_does_a_course_notebooks_metadata_still_win(tmp_path):
     path.write_text(json.dumps(nb))
     source = load_submission(path)
     assert source.stage == 1 and source.guessed_stage is None and source.stage_note == ""
+
+
+# ---------------------------------------------------------------------------------------
+# The worker's loading alone (harness.load uses the standard library only; these run trusted
+# snippets in the test's own process)
+# ---------------------------------------------------------------------------------------
+
+def load(source, **cell):
+    from autograder import harness
+
+    return harness.load([dict({"name": "mine.py", "source": source}, **cell)], 1.0)
+
+
+def test_does_a_syntax_error_cost_only_its_own_statement():
+    namespace, errors, missing = load("a = 1\nprint 'demo'\nb = 2\n", statements=True)
+    assert namespace["a"] == 1 and namespace["b"] == 2 and missing == []
+    assert len(errors) == 1 and "SyntaxError" in errors[0]["error"]
+    assert "line 2 of mine.py" in errors[0]["error"]
+
+
+def test_does_a_failed_import_let_the_rest_of_its_notebook_cell_run():
+    namespace, errors, missing = load("import math\nimport no_such_numpy as np, random\n"
+                                      "from no_such_helper import draw_dot\nx = math.pi\n")
+    assert errors == [] and namespace["x"] == namespace["math"].pi
+    assert namespace["random"].__name__ == "random"
+    assert [(m["module"], m["line"]) for m in missing] == [("no_such_numpy", 2),
+                                                            ("no_such_helper", 3)]
+
+
+def test_does_using_a_missing_module_fail_where_it_is_used_and_only_there():
+    namespace, errors, missing = load("import no_such_numpy as np\n"
+                                      "def f(x):\n    return np.tanh(x)\n"
+                                      "def g(x):\n    return x + 1\n"
+                                      "f(1)\n", statements=True)
+    assert errors == [] and namespace["g"](1) == 2
+    assert missing[0]["used"] == [{"cell": "mine.py", "line": 3}]
+    with pytest.raises(ModuleNotFoundError, match="no_such_numpy"):
+        namespace["f"](1)
+
+
+def test_does_a_guarded_import_keep_its_own_fallback():
+    namespace, errors, missing = load("try:\n    import no_such_numpy as np\n"
+                                      "except ImportError:\n    np = None\n", statements=True)
+    assert namespace["np"] is None and errors == [] and missing == []
+
+
+def test_does_a_cell_further_down_its_file_keep_the_files_line_numbers():
+    namespace, errors, missing = load("x = 1\ndef f():\n    return 1 / 0\nf()\n", line=40)
+    assert "line 42 of mine.py, in f" in errors[0]["error"]
