@@ -579,15 +579,14 @@ class Workbench:
         pattern = re.compile(rf"^[ \t]*(class|def)[ \t]+{name}\b|^{name}[ \t]*=", re.MULTILINE)
         return any(pattern.search(source) for source in self.sources)
 
-    def missing(self, name, kind="missing"):
-        """The MissingName a check that needs `name` gets; its look-alike is noted once."""
-        found = ""
-        if kind == "missing":
-            wanted = type if name != "train" else types.FunctionType
-            found = look_alike(name, [k for k, v in self.original.items() if isinstance(v, wanted)])
-            if found:
-                self.note(kind="renamed", owner="", name=name, found=found)
-        return MissingName(name, kind, found,
+    def missing(self, name):
+        """The MissingName a check that needs the top-level `name` gets; a name that looks
+        like it is noted, for the stage to say once."""
+        wanted = type if name != "train" else types.FunctionType
+        found = look_alike(name, [k for k, v in self.original.items() if isinstance(v, wanted)])
+        if found:
+            self.note(kind="renamed", owner="", name=name, found=found)
+        return MissingName(name, "missing", found,
                            after_errors=self.load_failed and self._written(name))
 
     def _bind(self, name, obj):
@@ -635,7 +634,7 @@ class Workbench:
                 self.names[name] = built[name]
                 self._bind(name, built[name])
                 student = self.original.get(name)
-                if built[name] is not student:
+                if student is not None and built[name] is not student:
                     # the student's own code may call its class by another name too
                     for other, value in self.original.items():
                         if value is student and other != name:
@@ -653,10 +652,12 @@ class Workbench:
         return {}
 
     def _stand_in(self, name):
+        """What a check that uses a missing student name calls instead: it raises."""
         problem = self.missing(name)
 
         def stand_in(*args, **kwargs):
-            raise problem
+            raise MissingName(problem.name, problem.kind, problem.found,
+                              after_errors=problem.after_errors)
         return stand_in
 
     def _look_for(self, cls, owner, method):
