@@ -705,7 +705,8 @@ class Workbench:
         try:
             leaf = student(2.0)
         except BaseException as exc:
-            self.note(kind="constructor", owner=owner, error=type(exc).__name__)
+            if isinstance(exc, TypeError):   # its __init__ needs more than data
+                self.note(kind="constructor", owner=owner, error=type(exc).__name__)
             return ("_prev",), set
         try:
             if hasattr(leaf, "_prev"):

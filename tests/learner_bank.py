@@ -277,6 +277,11 @@ def rename_prev(ref):
                       ("self._parents = set(_children)", "for child in v._parents:"))
 
 
+def constructor_needs_children(ref):
+    return apply_edit(ref, "def __init__(self, data, _children=(), _op='', label=''):",
+                      "def __init__(self, data, _children, _op, label=''):")
+
+
 def layer_returns_a_list(ref):
     return apply_edit(ref, "return outs[0] if len(outs) == 1 else outs", "return outs")
 
@@ -336,6 +341,11 @@ RENAMED = [
     LearnerFile("layer_always_returns_a_list", "micrograd.py", layer_returns_a_list,
                 lost={4: ["4.3", "4.6"]}, stage_note=("returns a list",),
                 check_says=M.LAYER_SINGLE),
+    # a Value that cannot be made from a number alone: every check that makes one, in the
+    # stages that use the student's Value
+    LearnerFile("constructor_needs_its_children", "micrograd.py", constructor_needs_children,
+                lost={1: "all", 2: "all", 3: "all"}, stage_note=("Value(2.0) raised TypeError",
+                                                              "Value(data)")),
     # numpy where it is used: only the checks that call tanh (1.2 the lecture's neuron,
     # 1.5 tanh, 1.6 accumulation over +, * and tanh); stages 2-5 use the reference tanh
     LearnerFile("numpy_used_in_tanh", "micrograd.py", numpy_in_tanh,
