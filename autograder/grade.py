@@ -15,6 +15,7 @@ from . import contract, plugin, sandbox
 from .checks import TABLE
 from .limits import Limits
 from .loader import load_submission
+from .messages import missing_module_notes
 from .plugin import GraderError
 from .results import CheckResult, SubmissionResult
 from .session import Grading
@@ -26,11 +27,14 @@ __all__ = ["GraderError", "grade", "grade_many", "choose_stages"]
 
 
 def choose_stages(source, stages):
-    """--stage wins; else a course notebook's own stage; else every stage."""
+    """--stage wins; else a course notebook's own stage; else the stage a notebook without
+    the course's metadata shows (loader.guess_stage); else every stage."""
     if stages:
         return sorted(set(stages)), False
     if source.stage:
         return [source.stage], True
+    if source.guessed_stage:
+        return [source.guessed_stage], False
     return list(ALL_STAGES), False
 
 
@@ -78,6 +82,8 @@ class _Loop:
         result = SubmissionResult(id=source.id, stages=stages, stage_from_metadata=from_metadata,
                                   sandbox=self.level)
         result.notes.extend(source.notes)
+        if source.stage_note and not self.stages and not source.problem:
+            result.notes.insert(0, source.stage_note)
         if source.problem:
             result.notes.insert(0, source.problem)
             result.checks = [_not_graded(c, source.problem) for c in TABLE if c.stage in stages]
@@ -103,7 +109,9 @@ class _Loop:
             raise GraderError("\n".join(bugs))
         result.checks = [results[c.id] for c in TABLE if c.stage in stages]
         if grading.worker.loaded:
+            result.notes.extend(missing_module_notes(grading.worker.loaded.get("missing_modules")))
             result.notes.extend(cell_error_notes(grading.worker.loaded["cell_errors"]))
+        result.stage_notes = {s: grading.stage_notes[s] for s in stages if grading.stage_notes.get(s)}
         if grading.worker.load_problem:
             result.notes.insert(0, grading.worker.load_problem)
         result.output = grading.worker.output

@@ -12,6 +12,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from . import messages
 from .contract import DEMO_TAG, METADATA_KEY, MIRROR_STAGE_PATTERN, STAGES
 
 COURSE_HELPERS = {"picture.py"}    # course files a student may upload beside their work
@@ -22,9 +23,13 @@ MAX_ZIP_ENTRIES = 200
 @dataclass
 class Source:
     id: str
-    cells: list = field(default_factory=list)   # [{"name": "cell 3", "source": "..."}]
+    # [{"name": "cell 3", "source": "...", "line": its first line in the file (default 1),
+    #   "statements": true when each top-level statement runs as a cell of its own}]
+    cells: list = field(default_factory=list)
     kind: str = ""                               # "py" or "ipynb"
     stage: int | None = None                     # from a course notebook's metadata
+    guessed_stage: int | None = None             # a notebook without it: its name, headings, code
+    stage_note: str = ""                         # how the stage was chosen, for the student
     problem: str | None = None                   # why nothing can be graded, for the student
     notes: list = field(default_factory=list)    # what the loader skipped, for the student
 
@@ -148,30 +153,59 @@ def _load_bytes(name, data, source):
         _load_notebook(name, text, source)
     else:
         source.kind = "py"
-        source.cells = _py_cells(name, text)
+        source.cells, exported = _py_cells(name, text)
         # the course's .py mirror of a stage notebook names its stage, as the notebook does
         marker = MIRROR_STAGE_PATTERN.search("\n".join(text.splitlines()[:10]))
         if marker:
             source.stage = int(marker.group(1))
+        elif exported:
+            guess_stage(source, name, [], [text])
 
 
-CELL_MARKER = re.compile(r"^# ?%%")
+# `# %%` (VS Code, Spyder, Jupytext) and `# In[3]:` (`jupyter nbconvert --to script`)
+CELL_MARKER = re.compile(r"^# ?(%%|In\[[ 0-9]*\]:)")
+EXPORT_MARKER = re.compile(r"^# In\[[ 0-9]*\]:", re.MULTILINE)
+IPYTHON_LINE = re.compile(r"^[%!]", re.MULTILINE)   # a magic or a shell escape, as in a notebook
 
 
 def _py_cells(name, text):
-    """A .py file is one cell, unless `# %%` lines (the cell marker of VS Code, Spyder and
-    Jupytext) split it: then, as in a notebook, a cell that raises does not stop the next.
-    Each cell keeps its own line numbers, so messages point at the right line."""
-    lines = text.splitlines(keepends=True)
+    """The cells of a .py file, and whether it is a notebook exported by nbconvert.
+
+    Each top-level statement is a cell of its own (the worker splits them, so a failing
+    import or a line of demo code costs only itself), unless `# %%` or `# In[n]:` lines
+    split the file into cells: then, as in a notebook, a cell that raises does not stop the
+    next. Each cell keeps its file's line numbers, so messages point at the right line."""
+    if IPYTHON_LINE.search(text):
+        text = _plain_lines(text)
+    # lines as Python counts them (str.splitlines also cuts at form feeds and the like)
+    lines = [line + "\n" for line in text.split("\n")]
+    lines[-1] = lines[-1][:-1]
     starts = [i for i, line in enumerate(lines) if CELL_MARKER.match(line)]
     if not starts:
-        return [{"name": name, "source": text}]
+        return [{"name": name, "source": text, "statements": True}], False
     bounds = ([0] if starts[0] > 0 else []) + starts + [len(lines)]
-    cells = []
-    for begin, end in zip(bounds, bounds[1:]):
-        # blank lines in front keep the file's line numbers in tracebacks
-        cells.append({"name": name, "source": "\n" * begin + "".join(lines[begin:end])})
-    return cells
+    cells = [{"name": name, "source": "".join(lines[begin:end]), "line": begin + 1}
+             for begin, end in zip(bounds, bounds[1:])]
+    return cells, EXPORT_MARKER.search(text) is not None
+
+
+def _plain_lines(text):
+    """A .py typed as in a notebook: each line that is a magic or a shell escape becomes the
+    call IPython makes of it, on the same line, which does nothing when graded. Line by line,
+    so that a `%%time` does not turn the rest of the file into its text."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    manager = TransformerManager()
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if line[:1] in ("%", "!"):
+            end = "\r" if line.endswith("\r") else ""
+            try:
+                call = manager.transform_cell(line.rstrip("\r")).strip()
+            except Exception:   # IPython raises many kinds for lines it cannot read
+                call = "pass"
+            lines[i] = (call if call and "\n" not in call else "pass") + end
+    return "\n".join(lines)
 
 
 def _load_notebook(name, text, source):
@@ -207,7 +241,10 @@ def _load_notebook(name, text, source):
     if type(stage) is int and stage in STAGES:
         source.stage = stage
     skipped_demo = 0
+    headings = []
     for index, cell in enumerate(nb.get("cells", []), start=1):
+        if isinstance(cell, dict) and cell.get("cell_type") == "markdown":
+            headings += _text(cell.get("source", "")).splitlines()[:50]
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         meta = cell.get("metadata", {})
@@ -215,15 +252,65 @@ def _load_notebook(name, text, source):
         if isinstance(tags, list) and DEMO_TAG in tags:
             skipped_demo += 1
             continue
-        text = cell.get("source", "")
-        if isinstance(text, list) and all(isinstance(line, str) for line in text):
-            text = "".join(text)
-        if not isinstance(text, str):
+        text = _text(cell.get("source", ""), None)
+        if text is None:
             continue
         source.cells.append({"name": f"cell {index}", "source": _plain_python(text)})
     if skipped_demo:
         source.notes.append(f"{skipped_demo} demonstration cell(s) of the course (pictures, plots, "
                             "long training runs) were not run: they grade nothing.")
+    if source.stage is None:
+        guess_stage(source, name, headings, [c["source"] for c in source.cells])
+
+
+def _text(source, otherwise=""):
+    """A cell's source as one string (nbformat allows a list of lines), or `otherwise`."""
+    if isinstance(source, list) and all(isinstance(line, str) for line in source):
+        return "".join(source)
+    return source if isinstance(source, str) else otherwise
+
+
+# -- the stage of a notebook without the course's metadata --------------------------------
+
+STAGE_IN_NAME = re.compile(r"(?<![a-z])stage[ _-]*([1-5])(?![0-9])", re.IGNORECASE)
+# a markdown heading, a comment, or a markdown heading turned into a comment by nbconvert
+STAGE_HEADING = re.compile(r"^[ \t]*(?:#[ \t]*)+stage[ \t]+([1-5])\b", re.IGNORECASE | re.MULTILINE)
+# a definition that shows a notebook's code goes up to a stage, latest stage first
+STAGE_CODE = [
+    (5, re.compile(r"^def[ \t]+train\b", re.MULTILINE)),
+    (4, re.compile(r"^class[ \t]+(Neuron|Layer|MLP)\b", re.MULTILINE)),
+    (3, re.compile(r"^[ \t]+def[ \t]+(__radd__|__rmul__|__neg__|__sub__|__rsub__|__truediv__|"
+                   r"__rtruediv__|__pow__|exp|relu)\b", re.MULTILINE)),
+    (2, re.compile(r"^[ \t]+def[ \t]+backward\b", re.MULTILINE)),
+    (1, re.compile(r"^class[ \t]+Value\b", re.MULTILINE)),
+]
+
+
+def guess_stage(source, name, heading_lines, codes):
+    """The stage of a notebook that lost the course's metadata (its cells pasted into a new
+    notebook, or exported by nbconvert): the one its file name says, else the one its
+    headings and `# Stage N` comments name, else the latest stage whose code it defines.
+    One whose code goes up to stage 5 is graded on all five stages; one that shows no stage
+    too, and is told so."""
+    for where in (name, source.id):
+        found = STAGE_IN_NAME.search(where)
+        if found:
+            source.guessed_stage = int(found.group(1))
+            source.stage_note = messages.STAGE_FROM_NAME.format(stage=source.guessed_stage,
+                                                                name=where)
+            return
+    named = {int(n) for n in STAGE_HEADING.findall("\n".join(heading_lines + codes))}
+    if len(named) == 1:
+        source.guessed_stage = named.pop()
+        source.stage_note = messages.STAGE_FROM_HEADINGS.format(stage=source.guessed_stage)
+        return
+    code = "\n".join(codes)
+    latest = next((stage for stage, pattern in STAGE_CODE if pattern.search(code)), None)
+    if latest is None:
+        source.stage_note = messages.STAGE_UNKNOWN
+    elif latest < 5:
+        source.guessed_stage = latest
+        source.stage_note = messages.STAGE_FROM_CODE.format(stage=latest)
 
 
 def _plain_python(text):

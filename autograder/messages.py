@@ -4,9 +4,10 @@ Written for a student: plain words, the lecture's names. A hint names the likely
 misconception, never the hidden inputs or the expected value of a randomized check.
 """
 
+import re
 import signal
 
-from .contract import NAMES
+from .contract import CLASSES, NAMES
 from .text import clip  # noqa: F401  (the worker side cuts the student's text with it)
 
 # -- when the code could not be run ---------------------------------------------------------
@@ -33,8 +34,108 @@ RAISED = "{where} raised {error}"
 MISSING_NAME = ("`{name}` is not defined in your submission, so this check could not run. "
                 f"Keep the names from the starter code: {', '.join(NAMES)}.")
 NOT_A_CLASS = "`{name}` in your submission is not a class."
+MISSING_AFTER_ERRORS = ("`{name}` is not defined in your submission: the code that defines it "
+                        "stopped with an error when it ran (see the notes at the top), so this "
+                        "check could not run.")
+MISSING_METHOD = ("Not run: this check calls {name}(), which your {owner} does not have (see "
+                  "the note at the top of this stage).")
+MISSING_ATTRIBUTE = ("Not run: this check needs {owner}.{name}, which your {owner} does not "
+                     "have (see the note at the top of this stage).")
+NOT_AVAILABLE_USED = ("{module} is not available to the grader: the course's code needs only "
+                      "the standard library (math, random).")
 GRADER_BUG = ("The grader itself failed on this check (not your fault); "
               "your instructor has the details.")
+
+
+# -- what the grader found, once per submission or once per stage ----------------------------
+
+STAGE_FROM_NAME = ("Graded stage {stage} only: this notebook has no course metadata, and its "
+                   "name ({name}) says stage {stage}. To grade other stages, use --stage N.")
+STAGE_FROM_HEADINGS = ("Graded stage {stage} only: this notebook has no course metadata, and its "
+                       "headings say stage {stage}. To grade other stages, use --stage N.")
+STAGE_FROM_CODE = ("Graded stage {stage} only: this notebook has no course metadata, and its "
+                   "code goes up to stage {stage}. To grade other stages, use --stage N.")
+STAGE_UNKNOWN = ("This notebook does not say which stage it is (it has no course metadata, and "
+                 "neither its name nor its headings name one): all five stages were graded. "
+                 "To grade one stage, use --stage N.")
+# a module that a top-level import could not find: one of the packages learners use, or
+# (any other name) a file of the student's own that was not handed in with the submission
+PACKAGES = {"numpy", "matplotlib", "graphviz", "torch", "pandas", "scipy", "sklearn", "IPython",
+            "ipywidgets", "tqdm", "seaborn", "jax", "sympy", "PIL", "tensorflow", "networkx",
+            "plotly", "micrograd", "pytest"}
+MODULE_NOT_AVAILABLE = ("{module} is not available to the grader: the course's code needs only "
+                        "the standard library; code that uses it fails where it is used{used}.")
+HELPER_NOT_AVAILABLE = ("{module} is not available to the grader: it runs the one file you hand "
+                        "in (and the standard library), not the files beside it; code that uses "
+                        "it fails where it is used{used}.")
+RENAMED_NAME = ("Your submission defines {found} but no {name}: the course calls it {name}, so "
+                "the checks that use {name} could not run.")
+RENAMED_METHOD = ("Your {owner} has {found}() but no {name}(): the course calls it {name}(), "
+                  "so the checks that call {name}() could not run.")
+RENAMED_ATTRIBUTE = ("Your {owner} keeps its children in {found}, not in {name}: the course "
+                     "calls it {name}, and the grader's backward() walks {name}, so the checks "
+                     "that backpropagate through your operators could not run.")
+LIST_OF_ONE = {
+    "Layer": ("Your Layer returns a list even when it has a single neuron: the course's Layer "
+              "returns that one Value when nout == 1 (and an MLP returns what its last layer "
+              "returns)."),
+    "MLP": ("Your MLP returns a list even when its last layer has a single neuron: an MLP "
+            "returns what its last layer returns, the single Value when nout == 1."),
+}
+CONSTRUCTOR = ("Value(2.0) raised {error}: the grader makes every value as Value(data), so "
+               "every other parameter of your Value's __init__ needs a default value, as in "
+               "Value(data, _children=(), _op='').")
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,60}")
+_MODULE = re.compile(r"\.*[A-Za-z_][A-Za-z0-9_.]{0,80}|\.{1,5}")
+# the names a note or a reply of the worker may say are missing or renamed: the contract's,
+# and the methods and attributes its checks use
+MISSABLE = {*NAMES, "backward", "tanh", "exp", "relu", "parameters", "_prev"}
+
+
+def _is(pattern, text):
+    return isinstance(text, str) and pattern.fullmatch(text) is not None
+
+
+def describe_note(note):
+    """The sentence for a deviation from the contract the worker found (a note of a stage),
+    or None for anything that is not a well-formed note: the worker is the student's process."""
+    if not isinstance(note, dict):
+        return None
+    kind, owner, name, found = (note.get(k) for k in ("kind", "owner", "name", "found"))
+    if not all(isinstance(x, str) for x in (kind, owner)):
+        return None
+    if kind == "list_of_one" and owner in LIST_OF_ONE:
+        return LIST_OF_ONE[owner]
+    if kind == "constructor" and _is(_NAME, note.get("error")):
+        return CONSTRUCTOR.format(error=note["error"])
+    if kind != "renamed" or not isinstance(name, str) or name not in MISSABLE or not _is(_NAME, found):
+        return None
+    if owner == "":
+        return RENAMED_NAME.format(name=name, found=found)
+    if owner not in CLASSES:
+        return None
+    if note.get("what") == "attribute":
+        return RENAMED_ATTRIBUTE.format(owner=owner, name=name, found=found)
+    return RENAMED_METHOD.format(owner=owner, name=name, found=found)
+
+
+def missing_module_notes(entries):
+    """One sentence per module that a top-level import could not find, with the first lines
+    that used it; entries come from the worker, so anything malformed is left out."""
+    notes = []
+    for entry in entries[:10] if isinstance(entries, list) else []:
+        if not isinstance(entry, dict) or not _is(_MODULE, entry.get("module")):
+            continue
+        lines = []
+        for use in entry.get("used") if isinstance(entry.get("used"), list) else []:
+            if isinstance(use, dict) and type(use.get("line")) is int and isinstance(use.get("cell"), str):
+                lines.append(f"line {use['line']} of {clip(use['cell'], 80)}")
+        used = f" (here: {', '.join(lines[:3])})" if lines else ""
+        module = entry["module"]
+        template = MODULE_NOT_AVAILABLE if module.split(".")[0] in PACKAGES else HELPER_NOT_AVAILABLE
+        notes.append(template.format(module=module, used=used))
+    return notes
 
 
 def describe_exit(code, during):

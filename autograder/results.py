@@ -127,7 +127,8 @@ class SubmissionResult:
         return {
             "score": r.score,
             "execution_time": round(r.execution_time, 3),
-            "output": "\n".join(r.notes),
+            "output": "\n".join(r.notes + [f"Stage {stage}: {note}" for stage in r.stages
+                                             for note in r.stage_notes.get(stage, [])]),
             "stdout_visibility": "hidden",
             "extra_data": {"sandbox": r.sandbox},
             "tests": [c.to_json() for c in r.checks],

@@ -94,6 +94,7 @@ class Grading:
         self.budget = TimeBudget(stages, limits.test_seconds, limits.submission_seconds)
         self.worker = WorkerHandle(submission.cells, limits, level)
         self.answers = {}            # question -> the worker's reply, as JSON text
+        self.stage_notes = {}        # stage -> what its classes deviate from the contract in
 
     def view(self, stage):
         """What one check of `stage` holds: this submission, with that stage's classes."""
@@ -163,7 +164,9 @@ class Grading:
         stage_bound = self.budget.stage_bound(stage)
         started = time.monotonic()
         try:
-            return self.worker.request(payload, left, self.limits.test_seconds)
+            reply = self.worker.request(payload, left, self.limits.test_seconds)
+            self._note(stage, reply.get("notes"))
+            return reply
         except WorkerProblem as problem:
             if problem.kind == "timeout":
                 self.budget.stop(stage)
@@ -173,6 +176,15 @@ class Grading:
             raise StudentProblem(problem.message, problem.kind) from None
         finally:
             self.budget.charge(stage, time.monotonic() - started)
+
+
+    def _note(self, stage, notes):
+        """Keep the sentences for the deviations a reply reports, once per stage."""
+        for note in notes[:10] if isinstance(notes, list) else []:
+            text = messages.describe_note(note)
+            kept = self.stage_notes.setdefault(stage, [])
+            if text and text not in kept and len(kept) < 5:
+                kept.append(text)
 
 
 class Answer(dict):
@@ -212,12 +224,26 @@ def student_error(reply):
         return StudentProblem(messages.PROTOCOL, "protocol")
     if reply.get("not_implemented"):
         return StudentProblem(messages.NOT_IMPLEMENTED.format(where=step), "not_implemented")
-    missing = re.match(r"LookupError: `(\w+)` (is not defined|in the submission is not a class)", error)
-    if missing:
-        name, what = missing.groups()
-        template = messages.MISSING_NAME if what == "is not defined" else messages.NOT_A_CLASS
+    missing = reply.get("missing")
+    if isinstance(missing, dict) and _named(missing.get("name")):
+        name, kind = missing["name"], missing.get("kind")
+        if kind == "not_a_class":
+            return StudentProblem(messages.NOT_A_CLASS.format(name=name), "missing")
+        if kind in ("method", "attribute") and _named(missing.get("owner")):
+            template = messages.MISSING_METHOD if kind == "method" else messages.MISSING_ATTRIBUTE
+            return StudentProblem(template.format(name=name, owner=missing["owner"]), "missing")
+        template = (messages.MISSING_AFTER_ERRORS if missing.get("after_errors") is True
+                    else messages.MISSING_NAME)
         return StudentProblem(template.format(name=name), "missing")
-    return StudentProblem(messages.RAISED.format(where=step[0].upper() + step[1:], error=error), "error")
+    raised = messages.RAISED.format(where=step[0].upper() + step[1:], error=error)
+    module = reply.get("module")
+    if isinstance(module, str) and re.fullmatch(r"\.{0,5}[A-Za-z_][A-Za-z0-9_]{0,80}", module):
+        return StudentProblem(f"{raised} {messages.NOT_AVAILABLE_USED.format(module=module)}", "error")
+    return StudentProblem(raised, "error")
+
+
+def _named(name):
+    return isinstance(name, str) and name in messages.MISSABLE
 
 
 class StageView:
@@ -247,8 +273,9 @@ class ReferenceView:
     """
 
     def __init__(self):
-        from . import reference
+        from . import harness, reference
 
+        harness.configure(contract.NAMES)
         self.bench = Workbench({})
         self.bench.names = {name: getattr(reference, name) for name in contract.NAMES}
 

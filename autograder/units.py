@@ -17,6 +17,14 @@ REFERENCE = Path(__file__).with_name("reference.py")
 
 # The names whose student version a stage grades: those its solution regions are in.
 STAGE_NAMES = {stage: list(names) for stage, names in STAGE_UNITS.items()}
+# What each stage's checks use of the student's classes, besides operators: when one is
+# missing but the class has it under another name (`backprop`), the stage says so once.
+# Stage 3 reads _prev through the reference backward(), which walks the student's outputs.
+STAGE_NEEDS = {1: {"Value": {"methods": ["tanh"]}},
+               2: {"Value": {"methods": ["backward"]}},
+               3: {"Value": {"methods": ["exp", "relu"], "attributes": ["_prev"]}},
+               4: {cls: {"methods": ["parameters"]} for cls in STAGE_NAMES[4]},
+               5: {}}
 
 
 @functools.cache
@@ -45,19 +53,22 @@ def stage_setup(stage, variant=""):
     """The worker request that builds the classes a stage's checks run on.
 
     Stages 1-3 grade methods of Value: the student's class, with the reference methods of
-    the earlier stages laid over it. Stage 4 grades Neuron/Layer/MLP on the reference Value;
-    stage 5 grades train on the reference Value and MLP. The variant "own_add_mul" keeps
+    the earlier stages laid over it in a subclass (so the student's class stays whole).
+    Stage 4 grades Neuron/Layer/MLP on the reference Value; stage 5 grades train on the
+    reference Value and MLP. The variant "own_add_mul" keeps
     the student's __add__ and __mul__ in stage 3, to check that they accept plain numbers.
     """
     if stage in (1, 2, 3):
         earlier = list(range(1, stage))
         if variant == "own_add_mul":
             earlier = [s for s in earlier if s != 1]
-        classes = [{"name": "Value", "student_base": True, "methods": _methods("Value", earlier)}]
+        classes = [{"name": "Value", "student_base": True, "methods": _methods("Value", earlier),
+                    "needs": STAGE_NEEDS[stage]["Value"]}]
         return {"probe": "prepare", "classes": classes, "student_names": []}
     value = {"name": "Value", "student_base": False, "methods": _methods("Value", [0, 1, 2, 3])}
     if stage == 4:
-        return {"probe": "prepare", "classes": [value], "student_names": STAGE_NAMES[4]}
+        return {"probe": "prepare", "classes": [value], "student_names": STAGE_NAMES[4],
+                "needs": STAGE_NEEDS[4]}
     nn = [{"name": cls, "student_base": False, "methods": _methods(cls, [4])}
           for cls in STAGE_NAMES[4]]
     return {"probe": "prepare", "classes": [value, *nn], "student_names": STAGE_NAMES[5]}

@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import messages, sandbox
+from . import contract, messages, sandbox
 from .cgroup import WorkerGroup
 from .channel import Closed, LineReader, LineTooLong
 
@@ -69,7 +69,7 @@ class Worker:
         finally:
             os.close(write_end)
         self.replies = LineReader(read_end, MAX_REPLY_BYTES)
-        init = {"limits": self.limits.for_worker(), "cells": self.cells}
+        init = {"names": list(contract.NAMES), "limits": self.limits.for_worker(), "cells": self.cells}
         self._write(init)
         limit = seconds or self.limits.load_seconds
         deadline = time.monotonic() + limit

@@ -482,9 +482,11 @@ CASES = [
          only_bubblewrap="kill(-1, 9) as the grader's user (root here) would kill every "
                          "process of the machine; only a PID namespace makes it safe"),
     # -- exits and crashes -----------------------------------------------------------------
+    # a .py runs statement by statement: sys.exit() stops its own statement, and the
+    # definitions after it earn their points
     Case("calls_sys_exit_before_its_definitions",
          lambda w: "import sys\nsys.exit(0)\n" + reference(),
-         lose={s: ALL for s in STAGES}, at_limits=True),
+         lose={}, at_limits=True),
     Case("calls_sys_exit_in_tanh",
          ref_edited("t = math.tanh(self.data)", "t = math.tanh(self.data); sys.exit(0)",
                     before="import sys\n"),
