@@ -1,7 +1,7 @@
 """From a submission on disk to the cells the worker runs. Nothing of the student's runs here.
 
 A submission is a `.py` file, a `.ipynb` notebook, a folder holding one of those, or a `.zip`
-of one. Whatever is wrong with the file becomes `Source.problem`, a sentence for the student;
+of one. Whatever is wrong with the file becomes `Submission.problem`, a sentence for the student;
 loading never raises because of a submission's content.
 """
 
@@ -21,7 +21,7 @@ MAX_ZIP_ENTRIES = 200
 
 
 @dataclass
-class Source:
+class Submission:
     id: str
     # [{"name": "cell 3", "source": "...", "line": its first line in the file (default 1),
     #   "statements": true when each top-level statement runs as a cell of its own}]
@@ -45,7 +45,7 @@ def submission_id(path):
 
 def load_submission(path):
     path = Path(path)
-    source = Source(id=submission_id(path))
+    source = Submission(id=submission_id(path))
     try:
         if not path.exists():
             source.problem = f"There is no file or folder called {path}."

@@ -4,7 +4,7 @@ Each case is a file (or folder, or zip) that is not a gradable submission. Throu
 line, the grader exits 0 and writes a results.json whose top-level "output" is one line saying
 what is wrong; every check scores 0 and repeats that line. Nothing is ever unpacked to disk,
 so a zip's "../../evil.py" cannot land anywhere. Then two property-based tests: whatever bytes
-or notebook-shaped JSON arrive, autograder.loader.load_submission returns a Source (a problem
+or notebook-shaped JSON arrive, autograder.loader.load_submission returns a Submission (a problem
 or cells) and never raises, and autograder.grade.grade always returns a result.
 
 Holes found here are marked xfail(strict=True) with what happens and what should.
@@ -28,7 +28,7 @@ from autograder import sandbox
 from autograder.checks import TABLE
 from autograder.grade import grade
 from autograder.limits import Limits
-from autograder.loader import MAX_FILE_BYTES, Source, load_submission
+from autograder.loader import MAX_FILE_BYTES, Submission, load_submission
 
 REPO = Path(__file__).resolve().parent.parent
 REFERENCE = REPO / "autograder" / "reference.py"
@@ -276,7 +276,7 @@ def test_does_stage_on_the_command_line_win_over_a_notebooks_own_metadata(tmp_pa
 
 
 # ---------------------------------------------------------------------------------------
-# Property-based: whatever arrives, a Source comes back
+# Property-based: whatever arrives, a Submission comes back
 # ---------------------------------------------------------------------------------------
 
 CODE_LINES = st.sampled_from([
@@ -327,7 +327,7 @@ def encoded(notebook):
 
 
 def assert_is_a_source(source):
-    assert isinstance(source, Source)
+    assert isinstance(source, Submission)
     assert isinstance(source.cells, list)
     for cell in source.cells:
         assert isinstance(cell["name"], str) and isinstance(cell["source"], str)
