@@ -7,16 +7,18 @@ loading never raises because of a submission's content.
 
 import io
 import json
+import os
 import re
+import stat
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from . import messages
+from . import files, messages
 from .contract import DEMO_TAG, METADATA_KEY, MIRROR_STAGE_PATTERN, STAGES
 
 COURSE_HELPERS = {"picture.py"}    # course files a student may upload beside their work
-MAX_FILE_BYTES = 5_000_000         # a notebook of the course is about 50 kB
+MAX_FILE_BYTES = files.MAX_FILE_BYTES
 MAX_ZIP_ENTRIES = 200
 
 
@@ -47,9 +49,9 @@ def load_submission(path):
     path = Path(path)
     source = Submission(id=submission_id(path))
     try:
-        if not path.exists():
+        if not os.path.lexists(path):
             source.problem = f"There is no file or folder called {path}."
-        elif path.is_dir():
+        elif stat.S_ISDIR(files.check_entry(path)):
             _load_folder(path, source)
         elif path.suffix.lower() == ".zip":
             _load_zip(path, source)
@@ -58,6 +60,8 @@ def load_submission(path):
         else:
             source.problem = (f"{path.name} is not something the grader can read: hand in a .py "
                               "file, a .ipynb notebook, a folder holding one, or a .zip of one.")
+    except files.Refused as exc:
+        source.problem = f"The submission was not read: {exc.strerror}"
     except OSError as exc:
         source.problem = f"The submission could not be read: {exc.strerror or exc}."
     if source.problem is None and not any(c["source"].strip() for c in source.cells):
@@ -66,15 +70,7 @@ def load_submission(path):
 
 
 def _read(path):
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise _TooBig(path.name)
-    return path.read_bytes()
-
-
-class _TooBig(OSError):
-    def __init__(self, name):
-        super().__init__(f"{name} is larger than {MAX_FILE_BYTES // 1_000_000} MB")
-        self.strerror = f"{name} is larger than {MAX_FILE_BYTES // 1_000_000} MB, far more than any answer needs"
+    return files.read(path, MAX_FILE_BYTES)
 
 
 def _candidates(names):
@@ -106,7 +102,8 @@ def _choose(names, where, source):
 
 
 def _load_folder(folder, source):
-    names = [str(p.relative_to(folder).as_posix()) for p in sorted(folder.rglob("*")) if p.is_file()]
+    # hidden files and folders are never looked into (.git, .ipynb_checkpoints)
+    names = files.walk(folder, skip=lambda name: name.startswith("."))
     chosen = _choose(names, f"The folder {folder.name}", source)
     if chosen:
         _load_bytes(PurePosixPath(chosen).name, _read(folder / chosen), source)
@@ -116,6 +113,11 @@ def _load_zip(path, source):
     try:
         with zipfile.ZipFile(io.BytesIO(_read(path))) as archive:
             infos = [i for i in archive.infolist() if not i.is_dir()]
+            links = [i.filename for i in infos if stat.S_ISLNK(i.external_attr >> 16)]
+            if links:
+                source.problem = (f"{path.name} holds {links[0]}, which is a symbolic link: "
+                                  "hand in the files themselves.")
+                return
             if len(infos) > MAX_ZIP_ENTRIES:
                 source.problem = f"{path.name} holds {len(infos)} files; a submission is one file."
                 return
@@ -133,7 +135,7 @@ def _load_zip(path, source):
                 source.problem = f"{chosen} in {path.name} unpacks to more than {MAX_FILE_BYTES // 1_000_000} MB."
                 return
             _load_bytes(PurePosixPath(chosen).name, data, source)
-    except _TooBig:
+    except files.Refused:
         raise
     except Exception as exc:  # zipfile, zlib, lzma and bz2 each raise their own kinds
         detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
