@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 import nbformat
 
 from autograder import messages as M
-from grader_bank import add_to_class, apply_edit, reference_text, replace_definition
+from course.edits import add_to_class, apply_edit, replace_definition
+from course.mistakes import reference_text
 
 ALL = (1, 2, 3, 4, 5)
 

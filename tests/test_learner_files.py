@@ -18,7 +18,7 @@ import pytest
 import learner_bank as bank
 from autograder.checks import TABLE
 from autograder.loader import load_submission
-from grader_bank import reference_text
+from course.mistakes import reference_text
 from grader_run import Job, contract_problems, grade_all
 
 CASES = {case.name: case for case in bank.BANK}
