@@ -28,8 +28,11 @@ class Closed(Exception):
 class LineReader:
     """JSON objects, one per line, from a non-blocking descriptor."""
 
-    def __init__(self, fd, max_bytes):
-        self.fd, self.max_bytes = fd, max_bytes
+    def __init__(self, fd, max_bytes, unwrap=None):
+        """unwrap(line) -> the line's JSON text, or None for a line that is not genuine (the
+        worker's lines carry a MAC: a line without a good one is counted in `forged`)."""
+        self.fd, self.max_bytes, self.unwrap = fd, max_bytes, unwrap
+        self.forged = 0
         self.buffer = b""
         os.set_blocking(fd, False)
 
@@ -76,6 +79,11 @@ class LineReader:
         line, _, self.buffer = self.buffer.partition(b"\n")
         if len(line) > self.max_bytes:
             raise LineTooLong()
+        if self.unwrap is not None:
+            line = self.unwrap(line)
+            if line is None:
+                self.forged += 1
+                return {}
         try:
             message = json.loads(line)
         except (ValueError, RecursionError):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from . import contract, plugin, sandbox
+from . import contract, messages, plugin, sandbox, tampering
 from .checks import TABLE
 from .limits import Limits
 from .loader import load_submission
@@ -89,6 +89,9 @@ class _Loop:
             result.checks = [_not_graded(c, source.problem) for c in TABLE if c.stage in stages]
             result.execution_time = time.monotonic() - started
             return result
+        signs = tampering.screen(source.cells)
+        if signs:
+            return self.tampered(result, stages, started, signs)
         grading = Grading(source, self.limits, self.level, stages)
         session.config.stash[plugin.GRADING] = grading
         chosen = [item for item in session.items if item.stash[plugin.CHECK].stage in stages]
@@ -115,6 +118,22 @@ class _Loop:
         if grading.worker.load_problem:
             result.notes.insert(0, grading.worker.load_problem)
         result.output = grading.worker.output
+        if grading.worker.tampered:
+            return self.tampered(result, stages, started)
+        result.execution_time = time.monotonic() - started
+        return result
+
+    @staticmethod
+    def tampered(result, stages, started, signs=()):
+        """Every check of every stage at 0: nothing the code answered can be trusted."""
+        seen = f" (it uses {', '.join(signs)})" if signs else ""
+        result.notes = [messages.TAMPERED + seen]
+        result.stage_notes = {}
+        result.checks = [CheckResult(id=c.id, name=c.name, stage=c.stage, points=c.points,
+                                     score=0, passed=False, description=c.description,
+                                     message=messages.TAMPERED, kind="tampered",
+                                     visibility=c.visibility)
+                         for c in TABLE if c.stage in stages]
         result.execution_time = time.monotonic() - started
         return result
 

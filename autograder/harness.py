@@ -9,9 +9,14 @@ judge. This file uses the standard library only and never imports the rest of th
 """
 
 import _ast
+import builtins
 import gc
+import hashlib
+import hmac
 import io
 import json
+import json.decoder
+import json.encoder
 import math
 import os
 import resource
@@ -350,6 +355,9 @@ class CellTooSlow(BaseException):
 
 
 _armed = False
+# the timers, without the signal module: once the driver has set its handlers, nothing the
+# submission can reach may set one (a handler is handed the frame it interrupts)
+_setitimer, _REAL, _PROF = signal.setitimer, signal.ITIMER_REAL, signal.ITIMER_PROF
 
 
 def _too_slow(signum, frame):
@@ -360,17 +368,17 @@ def _too_slow(signum, frame):
 def _arm(wall, cpu=None):
     global _armed
     _armed = True
-    signal.setitimer(signal.ITIMER_REAL, wall)
+    _setitimer(_REAL, wall)
     if cpu:
-        signal.setitimer(signal.ITIMER_PROF, cpu)
+        _setitimer(_PROF, cpu)
 
 
 def _disarm():
     """Called again after a CellTooSlow: the other timer may have gone off while disarming."""
     global _armed
     _armed = False
-    signal.setitimer(signal.ITIMER_REAL, 0)
-    signal.setitimer(signal.ITIMER_PROF, 0)
+    _setitimer(_REAL, 0)
+    _setitimer(_PROF, 0)
 
 
 def load(cells, cell_seconds=None):
@@ -962,9 +970,112 @@ def answer(bench, request):
     return reply
 
 
+# ---------------------------------------------------------------------------------------
+# The guard: student code must not answer for itself. Installed before the first cell runs.
+# ---------------------------------------------------------------------------------------
+
+# What student code may not do at all (PEP 578 audit events), and the restricted attributes
+# it may not read: each would hand it a frame of this driver, or its code, and from there
+# the functions that answer the judge.
+REFUSED_EVENTS = {"sys._current_frames", "sys.settrace", "sys.setprofile", "sys.addaudithook",
+                  "gc.get_referrers", "gc.get_referents", "gc.get_objects", "cpython.run_command"}
+REFUSED_READS = {"tb_frame", "gi_frame", "cr_frame", "ag_frame", "f_code", "gi_code",
+                 "cr_code", "__code__"}
+# Modules that hand out frames or raw memory; the driver has imported what it needs already.
+REFUSED_IMPORTS = {"ctypes", "_ctypes", "signal", "_signal", "faulthandler", "_testcapi",
+                   "_xxsubinterpreters"}
+
+
+def install_guard(tampered):
+    """An audit hook that refuses what is refused above when student code asks for it, and
+    records each attempt in `tampered` (the driver reports them: the submission scores 0).
+    The standard library's own uses (warnings and logging read their caller's frame) pass."""
+    inside = []
+    hands_frames_over = ("inspect.py", "traceback.py")
+
+    def asked_by_student():
+        # The frame that raised the event, the first outside this hook. Code the submission
+        # compiled has a "<...>" file name (its cells, its exec). inspect and traceback hand
+        # the frames they read to their caller: when their caller is not one of them, the
+        # caller is asking (warnings, logging and namedtuple read frames for themselves).
+        frame = sys._getframe(2)
+        if frame.f_code.co_filename.endswith(hands_frames_over):
+            frame = frame.f_back
+            if frame is not None and frame.f_code.co_filename.endswith(hands_frames_over):
+                return False
+        return frame is None or frame.f_code.co_filename.startswith("<")
+
+    def hook(event, args):
+        if inside:
+            return
+        if event.startswith("ctypes.") or event in REFUSED_EVENTS:
+            refuse = True
+        elif event in ("sys._getframe", "object.__getattr__") and \
+                (event == "sys._getframe" or args[1] in REFUSED_READS):
+            inside.append(1)
+            try:
+                refuse = asked_by_student()
+            finally:
+                inside.pop()
+        elif event == "object.__setattr__" and args[1] in ("__code__", "__globals__"):
+            refuse = True
+        elif event == "import" and args[0].split(".")[0] in REFUSED_IMPORTS:
+            refuse = True
+        elif event == "open" and isinstance(args[0], str) and args[0].startswith("/proc/") \
+                and ("mem" in args[0] or "/fd" in args[0]):
+            refuse = True
+        else:
+            return
+        if refuse:
+            what = event if event not in ("object.__getattr__", "object.__setattr__", "import") \
+                else f"{event} {args[1] if event != 'import' else args[0]}"
+            if len(tampered) < 20:
+                tampered.append(what)
+            raise RuntimeError(f"{what} is not allowed while the grader runs your code")
+    sys.addaudithook(hook)
+
+
+def watch(modules, classes):
+    """What must stay as it is while student code runs: each namespace's items, the items of
+    each class, and the contents of the driver's tables (dicts, sets, lists). Returns a
+    function that says what changed (empty when nothing)."""
+    spaces = list(modules) + [cls.__dict__ for cls in classes]
+    spaces += [v for v in modules[0].values() if type(v) is dict]
+    frozen = [(space, list(space.items()), len(space)) for space in spaces]
+    # (the names of the cells grow while they load: a table the guard does not rely on)
+    collections = [(v, tuple(v), len(v)) for v in modules[0].values()
+                   if type(v) in (set, list) and v is not STUDENT_FILES]
+
+    def changed():
+        found = []
+        for space, items, size in frozen:
+            if len(space) != size or any(space.get(key, changed) is not value
+                                         for key, value in items):
+                found.append("a namespace or table of the grader was changed")
+        for collection, items, size in collections:
+            if len(collection) != size or (type(collection) is list and tuple(collection) != items) \
+                    or (type(collection) is set and not all(x in collection for x in items)):
+                found.append("a table of the grader was changed")
+        return found[:1]
+    return changed
+
+
+def signer(key):
+    """The driver's own way to send a line: a MAC the judge checks, made with a key only the
+    driver holds (a line the student's code writes on the pipe has none that checks)."""
+    new, digest = hmac.new, hashlib.sha256
+    return lambda text: new(key, text.encode(), digest).hexdigest() + " " + text
+
+
 def main():
     channel = Channel(int(sys.argv[1]))
     init = json.loads(channel.recv_stream.readline())
+    sign = signer(bytes.fromhex(init.pop("key")))
+    send_stream, dumps, loads = channel.send_stream, json.dumps, json.loads
+
+    def send(message):
+        send_stream.write(sign(dumps(message)) + "\n")
+        send_stream.flush()
     configure(init["names"])
     apply_limits(init["limits"])
     out = open(os.path.join(os.getcwd(), "output.txt"), "a", buffering=1, encoding="utf-8",
@@ -982,14 +1093,38 @@ def main():
 
     signal.signal(signal.SIGALRM, _too_slow)
     signal.signal(signal.SIGPROF, _too_slow)
+
+    # Student code must not reach the driver: this module leaves sys.modules (its code stays
+    # reachable through the stand-ins it hands out, so every namespace the driver relies on
+    # is watched), modules that hand out frames leave too, and the guard refuses the rest.
+    here = sys.modules["__main__"].__dict__
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    for name in ("signal", "_signal"):
+        sys.modules.pop(name, None)
+    here.pop("signal", None)
+    classes = [v for v in here.values() if isinstance(v, type) and v.__module__ == "__main__"]
+    changed = watch([here, json.__dict__, json.encoder.__dict__, json.decoder.__dict__,
+                     hmac.__dict__, builtins.__dict__, math.__dict__], classes)
+    tampered, real_answer, recv = [], answer, channel.recv_stream
+    install_guard(tampered)
+
     namespace, errors, missing = load(init["cells"], init["limits"].get("cell_seconds"))
     bench = Workbench(namespace, [cell["source"] for cell in init["cells"]],
                       load_failed=bool(errors) or any(m["used"] for m in missing))
     defined = [name for name in CONTRACT_NAMES if name in namespace]
-    channel.send({"loaded": True, "cell_errors": errors, "defined": defined,
-                  "missing_modules": missing})
-    for line in channel.recv_stream:
-        channel.send(answer(bench, json.loads(line)))
+    reply = {"loaded": True, "cell_errors": errors, "defined": defined, "missing_modules": missing}
+    while True:
+        # what the student's code did since the last reply is looked at before this one goes
+        tampered += [what for what in changed() if what not in tampered]
+        if tampered:
+            reply = {"id": reply.get("id"), "loaded": reply.get("loaded"), "ok": False,
+                     "tampered": tampered[:20]}
+        send(reply)
+        line = recv.readline()
+        if not line:
+            break
+        request = loads(line)
+        reply = {"id": request.get("id")} if tampered else real_answer(bench, request)
     os._exit(0)
 
 

@@ -43,6 +43,10 @@ MISSING_ATTRIBUTE = ("Not run: this check needs {owner}.{name}, which your {owne
                      "have (see the note at the top of this stage).")
 NOT_AVAILABLE_USED = ("{module} is not available to the grader: the course's code needs only "
                       "the standard library (math, random).")
+TAMPERED = ("Not graded: your code tampered with the grader (it reached into the program that "
+            "runs your code and answers the checks, or wrote on its connection to the judge), "
+            "so none of its answers can be trusted. Hand in your own code for the course's "
+            "names, and nothing that reaches into the grader.")
 GRADER_BUG = ("The grader itself failed on this check (not your fault); "
               "your instructor has the details.")
 

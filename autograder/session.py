@@ -50,6 +50,7 @@ class WorkerHandle:
         self.load_problem = None    # why the cells could not be run at all, for the student
         self.prepared = None        # (stage, variant) the worker's classes are built for
         self.output = ""            # what the code printed, from the first worker that ended
+        self.tampered = False       # the code reached into the driver, or forged its lines
 
     @property
     def alive(self):
@@ -57,6 +58,8 @@ class WorkerHandle:
 
     def start(self, seconds=None):
         """Start a worker and run the cells (within `seconds`; default the load limit)."""
+        if self.tampered:
+            raise StudentProblem(messages.TAMPERED, "tampered")
         if self.load_problem:
             raise StudentProblem(self.load_problem, "load")
         self.close()
@@ -65,6 +68,9 @@ class WorkerHandle:
             info = self.worker.start(seconds)
         except WorkerProblem as problem:
             self.worker = None
+            if problem.kind == "tampered":
+                self.tampered = True
+                raise StudentProblem(messages.TAMPERED, "tampered") from None
             if self.loaded is None:
                 self.load_problem = messages.LOAD_FAILED.format(reason=problem.message)
                 raise StudentProblem(self.load_problem, "load") from None
@@ -74,16 +80,24 @@ class WorkerHandle:
 
     def request(self, payload, seconds, limit):
         try:
-            return self.worker.request(payload, seconds, messages.DURING_REQUEST, limit)
+            reply = self.worker.request(payload, seconds, messages.DURING_REQUEST, limit)
         except WorkerProblem:
             self.prepared = None
             raise
+        finally:
+            self.tampered = self.tampered or (self.worker is not None and self.worker.forged > 0)
+        if "tampered" in reply or self.tampered:
+            self.tampered = True
+            raise StudentProblem(messages.TAMPERED, "tampered")
+        return reply
 
     def close(self):
         if self.worker is not None:
+            self.tampered = self.tampered or self.worker.forged > 0
             self.output = self.output or self.worker.output()
             self.worker.stop()
             self.worker = None
+
 
 
 class Grading:

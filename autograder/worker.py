@@ -7,8 +7,11 @@ dies, the whole process group is killed and the judge gets a `WorkerProblem` tha
 happened in plain words.
 """
 
+import hashlib
+import hmac
 import json
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -39,6 +42,7 @@ class Worker:
         self.folder = None
         self.replies = None         # LineReader on the private pipe, once started
         self.group = None           # the control group of the worker and all it starts
+        self._key = secrets.token_bytes(32)   # the worker's driver signs its lines with it
         self._output_fd = None      # output.txt, opened by the judge before the code runs
         self._last_output = ""      # what was printed, kept when the worker is stopped
         self._next_id = 0
@@ -68,14 +72,18 @@ class Worker:
                 pass_fds=(write_end,), env=env, start_new_session=True, **where)
         finally:
             os.close(write_end)
-        self.replies = LineReader(read_end, MAX_REPLY_BYTES)
-        init = {"names": list(contract.NAMES), "limits": self.limits.for_worker(), "cells": self.cells}
+        self.replies = LineReader(read_end, MAX_REPLY_BYTES, self._unwrap)
+        init = {"names": list(contract.NAMES), "limits": self.limits.for_worker(),
+                "key": self._key.hex(), "cells": self.cells}
         self._write(init)
         limit = seconds or self.limits.load_seconds
         deadline = time.monotonic() + limit
         while True:
             # anything on the pipe that is not a well-formed load report is not ours: skip it
             reply = self._read(max(deadline - time.monotonic(), 0), messages.DURING_LOAD, limit)
+            if reply.get("loaded") is True and isinstance(reply.get("tampered"), list):
+                self.stop()
+                raise WorkerProblem("tampered", messages.TAMPERED)
             errors, defined = reply.get("cell_errors"), reply.get("defined")
             if (reply.get("loaded") is True and isinstance(errors, list) and isinstance(defined, list)
                     and all(isinstance(e, dict) and isinstance(e.get("cell"), str)
@@ -151,6 +159,17 @@ class Worker:
             self.proc.stdin.flush()
         except (BrokenPipeError, OSError, ValueError):
             raise self._died(messages.DURING_REQUEST)
+
+    def _unwrap(self, line):
+        """The JSON text of a line the driver signed; None for any other line."""
+        mac, _, text = line.partition(b" ")
+        good = hmac.new(self._key, text, hashlib.sha256).hexdigest().encode()
+        return text if hmac.compare_digest(mac, good) else None
+
+    @property
+    def forged(self):
+        """How many lines on the pipe were not the driver's (the student's code wrote them)."""
+        return self.replies.forged if self.replies is not None else 0
 
     def _read(self, seconds, during, limit=None):
         """The next line on the pipe, as a dict ({} for anything that is not a JSON object)."""
