@@ -7,7 +7,9 @@ raw memory, the grader's own files. A submission that holds any of them is not r
 check of every stage scores 0 with messages.TAMPERED.
 """
 
+import io
 import re
+import tokenize
 
 SIGNS = [
     (re.compile(r"""sys\s*\.\s*modules\s*\[\s*['"]__main__['"]\s*\]"""), "sys.modules['__main__']"),
@@ -21,11 +23,22 @@ SIGNS = [
 ]
 
 
+def code_of(source):
+    """The source without its comments (a learner may write about ctypes; only code counts)."""
+    try:
+        tokens = [t for t in tokenize.generate_tokens(io.StringIO(source).readline)
+                  if t.type != tokenize.COMMENT]
+        return tokenize.untokenize(tokens)
+    except (tokenize.TokenError, SyntaxError, IndentationError, ValueError):
+        return source
+
+
 def screen(cells):
-    """The kinds of reaching into the grader the cells' source shows, each once."""
+    """The kinds of reaching into the grader the cells' code shows, each once."""
     found = []
     for cell in cells:
+        code = code_of(cell.get("source", ""))
         for pattern, what in SIGNS:
-            if what not in found and pattern.search(cell.get("source", "")):
+            if what not in found and pattern.search(code):
                 found.append(what)
     return found

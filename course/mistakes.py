@@ -592,7 +592,9 @@ SCRATCH = [
         """),
     # crashes at import: the grader gives a zero with the reason, and goes on
     Scratch("exits_at_import", "os._exit at import", "import os\nos._exit(3)"),
-    Scratch("segfaults_at_import", "a segfault through ctypes", "import ctypes\nctypes.string_at(0)"),
+    Scratch("segfaults_at_import", "a segfault: Python's own C stack overflows",
+            "import sys\nsys.setrecursionlimit(10 ** 7)\nnested = []\nfor _ in range(2_000_000):\n"
+            "    nested = [nested]\nrepr(nested)"),
     Scratch("raises_at_import", "an exception at import", "moons = open('moons.csv').read()"),
 ]
 

@@ -92,8 +92,7 @@ def run_cli(*args, timeout=120):
 def tag_snippet(tag):
     """Code that names the process running it `tag` (inherited by any process it forks)."""
     assert len(tag) <= 15
-    return ("import ctypes as _ctypes\n"
-            f"_ctypes.CDLL(None).prctl(15, {tag.encode()!r}, 0, 0, 0)  # PR_SET_NAME\n")
+    return f"open('/proc/self/comm', 'w').write({tag!r})  # the process's name\n"
 
 
 def processes_named(tag):

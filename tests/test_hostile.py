@@ -103,8 +103,7 @@ def tag_line(tag):
     """Names the process running it `tag`, visible in /proc from outside any sandbox, and
     leaves `tag`.here in its working folder: the grader's temporary folder, which must be
     gone when grading ends."""
-    return ("import ctypes as _ctypes\n"
-            f"_ctypes.CDLL(None).prctl(15, {tag.encode()!r}, 0, 0, 0)  # PR_SET_NAME\n"
+    return (f"open('/proc/self/comm', 'w').write({tag!r})  # the process's name\n"
             f"open({tag + '.here'!r}, 'w').close()\n")
 
 
@@ -155,6 +154,19 @@ class Liar(float):
     __float__ = lambda self: 0.5
     __repr__ = __str__ = lambda self: "0.5"
 '''
+CRASH = """import sys
+
+
+def _crash():
+    # Python's own C stack overflows: a segmentation fault
+    sys.setrecursionlimit(10 ** 7)
+    nested = []
+    for _ in range(2_000_000):
+        nested = [nested]
+    repr(nested)
+
+
+"""
 GROUPS = cgroup.available()   # the grader bounds a worker's processes and cores with control groups
 STORM_SIZE = 200    # forks of the fork storm: enough to matter, few enough for the limits level
 PATCHES = '''
@@ -257,6 +269,13 @@ def no_suite_text(g, w):
               if any(len(line.strip()) > 30 and line.strip() in text
                      for line in p.read_text().splitlines())]
     return [("secrecy", not leaked, f"hidden test code in results.json: {leaked}")]
+
+
+def flagged_as_tampering(g, w):
+    from autograder import messages
+
+    return [("tampering", bool(g.results) and messages.TAMPERED in g.results["output"],
+             "the submission was not flagged as tampering with the grader")]
 
 
 def ran_at_most(count):
@@ -497,12 +516,14 @@ CASES = [
          ref_edited("        self.grad = 1.0\n", "        self.grad = 1.0\n        os._exit(0)\n",
                     before="import os\n"),
          lose={2: ALL}, at_limits=True),
-    Case("segfaults_at_import", ref_plus("import ctypes\nctypes.string_at(0)\n"),
+    Case("segfaults_at_import", ref_plus(CRASH + "_crash()\n"),
          lose={s: ALL for s in STAGES}, at_limits=True),
     Case("segfaults_in_exp",
          ref_edited("out = Value(math.exp(self.data)",
-                    "ctypes.string_at(0); out = Value(math.exp(self.data)", before="import ctypes\n"),
+                    "_crash(); out = Value(math.exp(self.data)", before=CRASH),
          lose={3: ["3.6", "3.8"]}, at_limits=True),
+    Case("segfaults_through_ctypes", ref_plus("import ctypes\nctypes.string_at(0)\n"),
+         lose={s: ALL for s in STAGES}, at_limits=True, extra=flagged_as_tampering),
     # -- output ----------------------------------------------------------------------------
     Case("prints_gigabytes", ref_plus('''
          import os
@@ -655,7 +676,7 @@ CASES = [
                      pass
              return _real(bench, request)
          _harness.answer = _deep
-         '''), lose={}, at_limits=True),
+         '''), lose={s: ALL for s in STAGES}, at_limits=True, extra=flagged_as_tampering),
     Case("forges_the_load_reply", ref_plus('''
          import os
          for fd in range(3, 64):
@@ -663,7 +684,7 @@ CASES = [
                  os.write(fd, b'{"loaded": true, "cell_errors": "boom", "defined": []}\\n')
              except OSError:
                  pass
-         '''), lose={}),
+         '''), lose={s: ALL for s in STAGES}, extra=flagged_as_tampering),
     Case("sends_100_kilobyte_error_messages", ref_plus('''
          import sys
          _harness = sys.modules["__main__"]
@@ -683,9 +704,8 @@ CASES = [
              text = "".join(m for r in _seen for c in r["classes"] for m in c["methods"])
              at = text.find("def __call__(self, x)")
              raise RuntimeError(text[at:at + 290])
-         '''), lose={s: ALL for s in STAGES}, extra=no_reference_code,
-         holes={"bubblewrap": ("secrecy", HOLE_REFERENCE_LEAK),
-                "limits": ("secrecy", HOLE_REFERENCE_LEAK)}),
+         '''), lose={s: ALL for s in STAGES},
+         extra=lambda g, w: no_reference_code(g, w) + flagged_as_tampering(g, w)),
     Case("sleeps_at_import_then_crashes_every_check",
          lambda w: "import os, time\ntime.sleep(0.8)\n" + edit(
              reference(), "        self._backward = lambda: None   # a leaf has nothing to pass back\n",
