@@ -157,10 +157,13 @@ def _code_entries(folder):
 
 def stage_files(folder):
     """[(name, path, stage)] when every entry of the folder is a stage file (`stage1….ipynb`,
-    `stage2/`): the folder is one student's. Empty otherwise."""
+    or a folder `stage2/` holding one): the folder is one student's. Empty otherwise: a
+    folder `stage1/` holding several notebooks is a stage's folder of a whole class."""
     entries = _code_entries(folder)
     staged = [(n, p, STAGE_FIRST.match(n)) for n, p, _ in entries]
     if not staged or not all(m for _, _, m in staged):
+        return []
+    if any(k == "dir" and len(_code_entries(p)) > 1 for _, p, k in entries):
         return []
     return [(n, p, int(m.group(1))) for n, p, m in staged]
 

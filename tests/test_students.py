@@ -118,6 +118,11 @@ def test_is_a_folder_of_one_student_s_stage_files_one_student(tmp_path):
                              ("stage2_backward.py", "carol", 2), ("stage4", "carol", 4)]
 
 
+def test_is_a_folder_of_stage_folders_each_holding_a_class_not_one_student(tmp_path):
+    touch(tmp_path, "stage1/alice.ipynb", "stage1/bob.ipynb", "stage2/alice.ipynb")
+    assert students.stage_files(tmp_path) == []
+
+
 def test_does_stage_leave_out_what_the_layout_gives_another_stage(tmp_path):
     touch(tmp_path, "alice_stage1.ipynb", "alice_stage2.ipynb", "whole.py")
     assert layout(students.discover(tmp_path, stages=[2])) == [
