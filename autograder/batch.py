@@ -1,12 +1,21 @@
-"""Grade a folder of submissions in parallel: results, feedback, gradebook, class report.
+"""Grade a class folder in parallel: results, feedback, gradebook, class report.
 
-    python -m autograder grade FOLDER --out OUTDIR [--jobs N] [--regrade]
+    python -m autograder grade FOLDER --out OUTDIR [--jobs N] [--regrade] [--roster FILE]
+
+students.py reads the folder as students and their submissions; each submission is graded
+on its own (on the stage the folder's layout gives it), then each student's submissions
+make one result: one row of the gradebook, one feedback.md with every stage handed in.
 
 A supervisor (this process) keeps N judge processes busy (`python -m autograder.judge`),
 each grading one submission at a time in its own worker. Nothing of a student's runs in the
 supervisor or in a judge; but a hostile submission can still signal the judge that started
 its worker, so a judge that dies or stops answering costs only the submission it was
 grading: that one gets a zero with an explanation and a fresh judge takes over.
+
+What it writes in OUTDIR: gradebook.csv, report.html, grader.log and .grading-cache.json
+for the class; students/<id>/results.json and students/<id>/feedback.md for each student who
+handed something in. A student's id is one clean folder name (students.clean_id) under
+students/, so no id can name a class output or a place outside OUTDIR.
 """
 
 import hashlib
@@ -14,20 +23,22 @@ import json
 import os
 import secrets
 import selectors
+import stat
 import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import feedback, render, report, sandbox
+from . import feedback, render, report, sandbox, students
 from .limits import Limits
 from .channel import Closed, LineReader, LineTooLong
-from .loader import MAX_FILE_BYTES, submission_id
+from .loader import MAX_FILE_BYTES
 from .results import GradebookRow, SubmissionResult
 
-SKIP = {"__MACOSX", "__pycache__", ".ipynb_checkpoints"}
 CACHE = ".grading-cache.json"
+STUDENTS = "students"            # OUTDIR/students/<id>/: each student's files
 JUDGE_KILLED = ("The grader process handling this submission was killed while it ran "
                 "(the code signalled or stopped its parent process). Nothing was graded.")
 GRADER_FAILED = ("The grader failed on this submission (a bug in the grader, not in the "
@@ -36,43 +47,46 @@ JUDGE_STUCK = ("The grader process handling this submission stopped answering, s
                "stopped. Nothing was graded.")
 
 
-# -- what is a submission in FOLDER -----------------------------------------------------------
+# -- what is a submission, and has it changed ---------------------------------------------------
 
-def discover(folder, out=None):
-    """[(id, path)]: every entry of FOLDER; nbgrader's submitted/<student>/<assignment>/ too."""
-    folder = Path(folder)
-    out = Path(out).resolve() if out else None
-    found = []
-    for entry in sorted(folder.iterdir()):
-        if entry.name.startswith(".") or entry.name in SKIP or entry.resolve() == out:
-            continue
-        if entry.is_dir() and _is_nbgrader_student(entry):
-            for assignment in sorted(p for p in entry.iterdir() if p.is_dir() and p.name not in SKIP
-                                     and not p.name.startswith(".")):
-                found.append((f"{entry.name}/{assignment.name}", assignment))
-        elif entry.is_dir() or entry.suffix.lower() in (".py", ".ipynb", ".zip"):
-            found.append((submission_id(entry), entry))
-    return found
-
-
-def _is_nbgrader_student(folder):
-    """A student's folder in nbgrader's layout holds assignment folders, not code files."""
-    children = [p for p in folder.iterdir() if not p.name.startswith(".") and p.name not in SKIP]
-    return bool(children) and all(p.is_dir() for p in children) and any(
-        q.suffix == ".ipynb" for p in children for q in p.iterdir())
+def discover(folder, out=None, stages=None):
+    """students.discover: every submission of the class folder, with its student and stage."""
+    return students.discover(folder, out, stages)
 
 
 def content_digest(path):
-    """A hash of what a submission holds, so an unchanged one is not graded again."""
+    """A hash of what a submission holds, so an unchanged one is not graded again. Links are
+    not followed (a link is hashed as the text of its target) and only regular files are
+    read: nothing outside the submission is read, and no fifo can block."""
     h = hashlib.sha256()
     path = Path(path)
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    for p in files:
-        h.update(str(p.relative_to(path) if path.is_dir() else p.name).encode())
-        size = p.stat().st_size
-        h.update(str(size).encode())
-        if size <= MAX_FILE_BYTES:
-            h.update(p.read_bytes())
+
+    def add(p, label):
+        h.update(os.fsencode(label) + b"\0")
+        try:
+            st = os.lstat(p)
+            if stat.S_ISLNK(st.st_mode):
+                h.update(b"link " + os.fsencode(os.readlink(p)))
+            elif not stat.S_ISREG(st.st_mode):
+                h.update(f"special {stat.S_IFMT(st.st_mode)}".encode())
+            else:
+                h.update(str(st.st_size).encode())
+                if st.st_size <= MAX_FILE_BYTES:
+                    fd = os.open(p, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+                    with os.fdopen(fd, "rb") as f:
+                        h.update(f.read(MAX_FILE_BYTES + 1))
+        except OSError as exc:
+            h.update(f"unreadable {exc.errno}".encode())
+
+    if path.is_dir() and not path.is_symlink():
+        for root, dirs, files in os.walk(path):       # a link to a folder is not walked
+            dirs.sort()
+            linked = [d for d in dirs if os.path.islink(os.path.join(root, d))]
+            for name in sorted(files + linked):
+                p = os.path.join(root, name)
+                add(p, os.path.relpath(p, path))
+    else:
+        add(path, path.name)
     return h.hexdigest()
 
 
@@ -104,9 +118,10 @@ class Judge:
         self._send(settings)
 
     def give(self, task, seconds):
-        """Hand over one submission; False when the judge can no longer take it."""
+        """Hand over one submission (key, path, stages: None for the judge's own choice);
+        False when the judge can no longer take it."""
         self.task, self.deadline = task, time.monotonic() + seconds
-        return self._send({"id": task[0], "path": str(task[1])})
+        return self._send({"id": task[0], "path": str(task[1]), "stages": task[2]})
 
     def _send(self, message):
         try:
@@ -134,7 +149,7 @@ def _failed_record(task, message, stages, kind="crashed"):
     from .grade import choose_stages
     from .loader import load_submission
 
-    chosen, _ = choose_stages(load_submission(task[1]), stages)
+    chosen, _ = choose_stages(load_submission(task[1]), task[2] or stages)
     return SubmissionResult.not_graded(task[0], chosen, message, kind).to_record()
 
 
@@ -203,25 +218,45 @@ def run_judges(tasks, jobs, limits, seed, stages, level, log, on_result):
 
 # -- the command ------------------------------------------------------------------------------
 
+@dataclass
+class ClassRun:
+    """What grading a class folder made: its students and what to tell the instructor."""
+    students: list                   # students.Student, in the gradebook's order
+    stages: list                     # the class's stages
+    graded: int                      # submissions graded this run (the others were unchanged)
+    submissions: int                 # submissions in the folder
+    renamed: list = field(default_factory=list)
+    not_on_roster: list = field(default_factory=list)
+    unwritten: list = field(default_factory=list)     # [(id, reason)]
+    note: str = ""                   # how the folder was read (a course folder, one student)
+
+    @property
+    def results(self):
+        return [st.result for st in self.students]
+
+
 def grade_folder(folder, out, jobs=None, limits=None, stages=None, seed=None, regrade=False,
-                 progress=True, level=None):
+                 progress=True, level=None, roster=None):
+    """Grade every submission of the class folder (the unchanged ones from the cache), make
+    one result per student, write every output. roster: student ids (students.read_roster)."""
     limits = limits or Limits()
     seed = seed if seed is not None else secrets.randbits(32)
     jobs = jobs or os.cpu_count() or 1
     level = level or sandbox.choose("auto")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    entries = discover(folder, out)
+    found = discover(folder, out, stages)
     fingerprint = grader_fingerprint(limits, [stages, level])
     cache = _read_cache(out, fingerprint) if not regrade else {}
-    records, todo = {}, []
-    for sid, path in entries:
-        digest = content_digest(path)
-        cached = cache.get(sid)
-        if cached and cached["digest"] == digest and (out / sid / "results.json").exists():
-            records[sid] = cached["record"]
+    records, todo, digests = {}, [], {}
+    for sub in found.submissions:
+        digests[sub.key] = content_digest(sub.path)
+        task_stages = [sub.stage] if sub.stage else None
+        cached = cache.get(sub.key)
+        if cached and cached.get("digest") == digests[sub.key] and cached.get("stages") == task_stages:
+            records[sub.key] = cached["record"]
         else:
-            todo.append((sid, path, digest))
+            todo.append((sub.key, sub.path, task_stages))
 
     from tqdm import tqdm
 
@@ -231,38 +266,65 @@ def grade_folder(folder, out, jobs=None, limits=None, stages=None, seed=None, re
         threading.Thread(target=report.load_plotting, daemon=True).start()
     bar = tqdm(total=len(todo), unit="submission", desc="grading", file=sys.stderr,
                disable=not progress or not todo, dynamic_ncols=True)
-    digests = {sid: d for sid, _, d in todo}
 
     def on_result(task, record):
         if "checks" not in record:
             record = _failed_record(task, GRADER_FAILED, stages, "grader_error")
         record["id"] = task[0]
         records[task[0]] = record
-        write_submission(out, SubmissionResult.from_record(record))
-        cache[task[0]] = {"digest": digests[task[0]], "record": record}
+        cache[task[0]] = {"digest": digests[task[0]], "stages": task[2], "record": record}
         bar.update(1)
 
     with open(out / "grader.log", "ab") as log:
-        run_judges([(sid, path) for sid, path, _ in todo], jobs, limits, seed, stages, level, log,
-                   on_result)
+        run_judges(todo, jobs, limits, seed, stages, level, log, on_result)
     bar.close()
-    _write_cache(out, fingerprint, {sid: cache[sid] for sid, _ in entries if sid in cache})
-    ordered = [SubmissionResult.from_record(records[sid]) for sid, _ in entries if sid in records]
-    write_gradebook(out / "gradebook.csv", ordered)
-    report.write_report(out / "report.html", ordered)
-    return ordered, len(todo)
+    _write_cache(out, fingerprint, {sub.key: cache[sub.key] for sub in found.submissions
+                                    if sub.key in cache})
+    results = {key: SubmissionResult.from_record(record) for key, record in records.items()}
+    made = students.assemble(found, results, roster)
+    run = ClassRun(made.students, students.class_stages([st.result for st in made.students], stages),
+                   len(todo), len(found.submissions), made.renamed, made.not_on_roster,
+                   note=found.note)
+    for student in run.students:
+        if student.handed_in:
+            try:
+                write_student(out, student, run.stages)
+            except OSError as exc:      # this student's files only: the class goes on
+                run.unwritten.append((student.id, exc.strerror or str(exc)))
+    write_gradebook(out / "gradebook.csv", run.results, run.stages)
+    report.write_report(out / "report.html", run.results, stages=run.stages, renamed=run.renamed,
+                        not_on_roster=run.not_on_roster, unwritten=run.unwritten)
+    return run
 
 
-def write_submission(out, result):
-    folder = out / result.id
+def student_folder(out, sid):
+    """OUTDIR/students/<id>/: the id is a clean folder name (students.clean_id)."""
+    return Path(out) / STUDENTS / sid
+
+
+def write_student(out, student, class_stages=()):
+    """students/<id>/results.json (every check of every stage handed in, Gradescope's
+    format) and students/<id>/feedback.md; a file that would not change is not written."""
+    folder = student_folder(out, student.id)
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "results.json").write_text(json.dumps(result.to_json(), indent=2) + "\n")
-    (folder / "feedback.md").write_text(feedback.markdown(result))
+    missing = [s for s in class_stages if s not in student.result.stages]
+    _write_if_changed(folder / "results.json", json.dumps(student.result.to_json(), indent=2) + "\n")
+    _write_if_changed(folder / "feedback.md", feedback.markdown(student.result, missing))
 
 
-def write_gradebook(path, results):
-    """gradebook.csv: one row per result."""
-    render.write_gradebook_csv(path, [GradebookRow.of(r) for r in results])
+def _write_if_changed(path, text):
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return
+    except (OSError, UnicodeDecodeError):
+        pass
+    path.write_text(text, encoding="utf-8")
+
+
+def write_gradebook(path, results, stages=None):
+    """gradebook.csv: one row per student (one result each), out of the class's maximum."""
+    stages = students.class_stages(results, stages)
+    render.write_gradebook_csv(path, [GradebookRow.of(r, stages) for r in results])
 
 
 def _read_cache(out, fingerprint):
@@ -277,6 +339,7 @@ def _write_cache(out, fingerprint, entries):
     (out / CACHE).write_text(json.dumps({"grader": fingerprint, "entries": entries}))
 
 
-def gradebook_table(results):
+def gradebook_table(results, stages=None):
     """The gradebook as aligned text, for the terminal."""
-    return render.gradebook_table([GradebookRow.of(r) for r in results])
+    stages = students.class_stages(results, stages)
+    return render.gradebook_table([GradebookRow.of(r, stages) for r in results])

@@ -6,5 +6,5 @@ The page is templates/feedback.md.j2; render.markdown_text escapes every value i
 from .render import feedback_markdown
 
 
-def markdown(result):
-    return feedback_markdown(result)
+def markdown(result, missing=()):
+    return feedback_markdown(result, missing)

@@ -51,7 +51,8 @@ def grade_many(paths, on_result, stages=None, limits=None, seed=None, level=None
     """Grade submissions one after the other with the hidden suite collected once. Calls
     on_result with a SubmissionResult, or a GraderError when the grader failed on that
     submission, for each path in turn; `paths` may be any iterable, read lazily (a judge
-    reads them from its supervisor)."""
+    reads them from its supervisor). An item may be (path, stages): that submission's own
+    stages (a class folder's layout gives them), instead of `stages`."""
     loop = _Loop(paths, on_result, stages, limits or Limits(), level or sandbox.choose("auto"))
     _run_suite(loop, seed if seed is not None else secrets.randbits(32))
 
@@ -67,18 +68,19 @@ class _Loop:
     def pytest_runtestloop(self, session):
         if len({item.stash[plugin.CHECK].id for item in session.items}) != len(TABLE):
             raise GraderError("the hidden suite does not have one check for each row of the table")
-        for path in self.paths:
+        for task in self.paths:
+            path, stages = task if isinstance(task, tuple) else (task, self.stages)
             try:
-                outcome = self.grade_one(session, path)
+                outcome = self.grade_one(session, path, stages)
             except GraderError as exc:
                 outcome = exc
             self.on_result(outcome)
         return True
 
-    def grade_one(self, session, path):
+    def grade_one(self, session, path, stages):
         started = time.monotonic()
         source = load_submission(path)
-        stages, from_metadata = choose_stages(source, self.stages)
+        stages, from_metadata = choose_stages(source, stages)
         result = SubmissionResult(id=source.id, stages=stages, stage_from_metadata=from_metadata,
                                   sandbox=self.level)
         result.notes.extend(source.notes)

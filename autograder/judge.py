@@ -1,7 +1,8 @@
 """A judge process of a class grading: `python -m autograder.judge FD`.
 
 Started by the supervisor (batch.py), never by hand. Its first line on stdin is its settings
-(seed, stages, sandbox level, limits); each later line names one submission. For each, it
+(seed, stages, sandbox level, limits); each later line names one submission, and the stages
+to grade it on when the class's layout gives them (else the settings' stages). For each, it
 writes one JSON record on descriptor FD: the SubmissionResult, or {"error": ...} when the
 grader failed on it (the traceback goes to stderr, the instructor's grader.log). The hidden
 suite is collected once for all of them.
@@ -30,7 +31,7 @@ def main(argv=None):
     def paths():
         for line in sys.stdin:
             tasks.append(json.loads(line))
-            yield tasks[-1]["path"]
+            yield tasks[-1]["path"], tasks[-1].get("stages") or settings["stages"]
 
     def on_result(outcome):
         if isinstance(outcome, GraderError):

@@ -260,3 +260,16 @@ WHAT_TO_TRY = ("What to try: run the check cells of the stage's notebook again a
                "change; they use the lecture's own numbers. The hints above name the most likely "
                "misunderstanding, not the only one.")
 MORE_NOTES = "{count} more notes were left out."
+
+# -- a student's stages, handed in as several files (a class graded with --out) ----------------
+
+GRADED_FROM = "Graded from the file you handed in for this stage: {file}"
+NOT_HANDED_IN = "Not handed in: {stages}. Each counts 0 in the total."
+
+
+def stage_list(stages):
+    """'stage 4', 'stages 4 and 5', 'stages 2, 4 and 5'."""
+    names = [str(s) for s in stages]
+    if len(names) == 1:
+        return f"stage {names[0]}"
+    return f"stages {', '.join(names[:-1])} and {names[-1]}"

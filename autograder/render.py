@@ -137,32 +137,53 @@ def render(kind, name, **values):
 
 # -- the renderings of one result -----------------------------------------------------------
 
-def text_report(result):
-    """The per-stage report a student reads on stdout."""
+def text_report(result, missing=()):
+    """The per-stage report a student reads on stdout. missing: the stages of the class the
+    student handed nothing in for (they count 0 in the total)."""
     r = result.bounded()
-    return render("text", "report.txt.j2", result=r, stages=r.summaries()).rstrip("\n")
+    return render("text", "report.txt.j2", **_report_values(r, missing)).rstrip("\n")
 
 
-def feedback_markdown(result):
+def feedback_markdown(result, missing=()):
     """feedback.md: per stage, what passed, what failed and why, and what to try."""
     r = result.bounded()
-    return render("markdown", "feedback.md.j2", result=r, stages=r.summaries())
+    return render("markdown", "feedback.md.j2", **_report_values(r, missing))
+
+
+def _report_values(result, missing):
+    from .checks import stage_points
+
+    missing = [s for s in missing if s not in result.stages]
+    return dict(result=result, stages=result.summaries(),
+                total_max=result.max_score + sum(stage_points(s) for s in missing),
+                missing=messages.NOT_HANDED_IN.format(stages=messages.stage_list(missing))
+                if missing else "")
 
 
 # -- the gradebook --------------------------------------------------------------------------
+
+NOT_SUBMITTED = "not submitted"     # a gradebook cell: a stage of the class not handed in
+
 
 def gradebook_header(stages):
     return ["id"] + [f"stage{s}" for s in stages] + ["total", "max"]
 
 
+def gradebook_cell(row, stage, absent=""):
+    """A stage's points; "not submitted" for a stage of the class the student did not hand
+    in; `absent` for a stage nobody in the class was graded on."""
+    if stage in row.stages:
+        return points(row.stages[stage])
+    return NOT_SUBMITTED if stage in row.not_submitted else absent
+
+
 def write_gradebook_csv(path, rows, stages=tuple(STAGE_TITLES)):
-    """gradebook.csv: one row per student, a cell per stage (empty when not graded)."""
+    """gradebook.csv: one row per student, a cell per stage."""
     with open(path, "w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(gradebook_header(stages))
         for row in rows:
-            writer.writerow([csv_text(row.id)]
-                            + [points(row.stages[s]) if s in row.stages else "" for s in stages]
+            writer.writerow([csv_text(row.id)] + [gradebook_cell(row, s) for s in stages]
                             + [points(row.total), points(row.max)])
 
 
@@ -175,4 +196,3 @@ def gradebook_table(rows, stages=tuple(STAGE_TITLES)):
     widths = [max(len(line[i]) for line in [header] + lines) for i in range(len(header))]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip()
                      for line in [header] + lines)
-

@@ -1,7 +1,9 @@
 """report.html: the instructor's class report, one self-contained file.
 
-A summary, the score distribution of each stage, the pass rate of every check, the most
-frequent misconceptions, the submissions that could not be graded, and the gradebook.
+One row per student (a student's stages may come from several files): a summary, who
+handed in which stage, the score distribution of each stage over the students who handed it
+in, the pass rate of every check, the most frequent misconceptions, the students whose code
+could not be graded, names set apart or missing from the roster, and the gradebook.
 
 What the page may show: check ids, names and descriptions, counts, and the messages the
 students also see. Never a hidden test's code or a randomized check's expected values:
@@ -21,8 +23,9 @@ from collections import Counter, defaultdict
 
 from . import messages
 from .contract import STAGE_TITLES
-from .render import render as render_template
+from .render import gradebook_cell, render as render_template
 from .results import GradebookRow
+from .students import class_max, class_stages
 from .text import clip, points
 
 # How a submission's code kept a check from running at all (CheckResult.kind).
@@ -50,41 +53,56 @@ MESSAGE_CHARS = 400   # a message in a table cell: a student's exception message
 
 SECTIONS = [
     ("summary", "Summary"),
+    ("handed-in", "Who handed in what"),
     ("scores", "Scores per stage"),
     ("checks", "Pass rate of every check"),
     ("misconceptions", "Most frequent misconceptions"),
     ("other", "Other mistakes"),
     ("problems", "Submissions that could not be graded fully"),
     ("stage-notes", "Notes on a stage"),       # only when a student got one
+    ("names", "Names and files"),              # only when a name was set apart, or a file not written
     ("gradebook", "Gradebook"),
 ]
+OPTIONAL = {"stage-notes": "stage_notes", "names": "names"}
 
 
-def write_report(path, results):
-    path.write_text(render(results), encoding="utf-8")
+def write_report(path, results, **class_facts):
+    path.write_text(render(results, **class_facts), encoding="utf-8")
 
 
-def render(results):
-    """The whole page, as a string (templates/report.html.j2)."""
+def render(results, stages=None, renamed=(), not_on_roster=(), unwritten=()):
+    """The whole page, as a string (templates/report.html.j2).
+
+    results: one SubmissionResult per student, all their stages (one with no stages: a
+    student of the roster who handed in nothing). stages: the class's stages (default: every
+    stage a student was graded on). renamed: students.Renamed, students set apart under a new
+    id; not_on_roster: ids; unwritten: [(id, reason)], students whose files could not be written.
+    """
     results = [r.bounded() for r in results]
-    class_ = ClassView(results)
+    class_ = ClassView(results, stages)
     values = dict(
         count=len(results), when=time.strftime("%Y-%m-%d %H:%M"), outcomes=list(OUTCOMES.values()),
         stage_titles=list(STAGE_TITLES.items()), summary=_summary(class_),
-        scores=_figure(_stage_histograms(class_)) if class_.stages else None,
+        handed_in=_handed_in(class_),
+        scores=_figure(_stage_histograms(class_)) if class_.graded_stages else None,
         checks=_checks(class_), misconceptions=_misconceptions(class_), other=_other_mistakes(class_),
-        problems=_problems(class_), stage_notes=_stage_notes(class_), gradebook=_gradebook(class_))
+        problems=_problems(class_), stage_notes=_stage_notes(class_),
+        names=_names(renamed, not_on_roster, unwritten), gradebook=_gradebook(class_))
+    unwritten_ids = {sid for sid, _ in unwritten}
+    values["linked"] = {r.id for r in results if r.stages and r.id not in unwritten_ids}
     values["pass_rates"] = _figure(_pass_rate_chart(class_)) if values["checks"] else None
     values["sections"] = [(key, title) for key, title in SECTIONS
-                          if key != "stage-notes" or values["stage_notes"]]
+                          if key not in OPTIONAL or values[OPTIONAL[key]]]
     return render_template("html", "report.html.j2", **values)
 
 
 class ClassView:
     """The numbers every section needs, worked out once."""
 
-    def __init__(self, results):
+    def __init__(self, results, stages=None):
         self.results = results
+        self.stages = class_stages(results, stages)        # the class's stages
+        self.max = class_max(self.stages)                  # every student's maximum
         self.unusable = {r.id for r in results if _unusable(r)}
         self.checks = {}                                   # id -> a CheckResult, for name/stage/points
         self.outcomes = defaultdict(Counter)               # check id -> Counter of outcomes
@@ -105,7 +123,7 @@ class ClassView:
                 elif outcome == "other":
                     self.other[c.id].append((r.id, c.message))
         self.check_ids = sorted(self.checks, key=_id_key)
-        self.stages = [s for s in STAGE_TITLES if any(s in r.stages for r in results)]
+        self.graded_stages = [s for s in self.stages if any(s in r.stages for r in results)]
 
 
 def _outcome(check, unusable):
@@ -139,31 +157,38 @@ def _id_key(check_id):
 # -- the sections -------------------------------------------------------------------------------
 
 def _summary(class_):
-    """The cards: [(label, value)], empty for an empty class."""
+    """The cards: [(label, value)], empty for an empty class. Every student counts, also one
+    who handed in nothing or whose code could not be graded (they score 0), out of the same
+    maximum: the points of every stage of the class."""
     results = class_.results
     if not results:
         return []
-    maxima = {r.max_score for r in results}
-    if len(maxima) == 1:       # everyone was graded on the same stages: points say it all
-        totals, unit, out_of = [r.score for r in results], "", f" (of {points(maxima.pop())})"
-    else:                      # stage notebooks and whole submissions: compare shares
-        totals = [100 * r.score / r.max_score if r.max_score else 0 for r in results]
-        unit, out_of = "%", " (share of each one's maximum)"
-    full = sum(1 for r in results if r.max_score and r.score == r.max_score)
+    totals = [r.score for r in results]
+    out_of = f" (of {points(class_.max)})"
     partly = sum(1 for r in results if r.id not in class_.unusable
                  and any(c.kind in PROBLEM_KINDS for c in r.checks))
     from markupsafe import Markup
 
     cards = [
-        ("submissions", len(results)),
-        (f"mean total{out_of}", points(round(statistics.mean(totals), 1)) + unit),
-        (f"median total{out_of}", points(round(statistics.median(totals), 1)) + unit),
-        ("full marks", full),
+        ("students", len(results)),
+        ("handed in every stage", sum(1 for r in results if set(class_.stages) <= set(r.stages))),
+        ("handed in nothing", sum(1 for r in results if not r.stages)),
+        (f"mean total{out_of}", points(round(statistics.mean(totals), 1))),
+        (f"median total{out_of}", points(round(statistics.median(totals), 1))),
+        ("full marks", sum(1 for r in results if class_.max and r.score == class_.max)),
         ("could not be graded", len(class_.unusable)),
         ("crashed or timed out on some checks", partly),
         ("not started (every check a stub)", sum(1 for r in results if _not_started(r))),
     ]
     return [(Markup(label), value) for label, value in cards]   # our own words, written as they are
+
+
+def _handed_in(class_):
+    """Each stage of the class: how many students handed it in, and who did not."""
+    return [dict(stage=stage, title=STAGE_TITLES[stage],
+                 handed=sum(1 for r in class_.results if stage in r.stages),
+                 missing=[r.id for r in class_.results if stage not in r.stages])
+            for stage in class_.stages]
 
 
 def _checks(class_):
@@ -219,23 +244,36 @@ def _stage_notes(class_):
             for (stage, note), ids in sorted(who.items(), key=lambda kv: (kv[0][0], -len(kv[1])))]
 
 
+def _names(renamed, not_on_roster, unwritten):
+    """Students set apart under a new id, students missing from the roster, and students
+    whose files could not be written: [(id, what, detail)]."""
+    rows = [(r.id, "set apart: another student has the name " + r.name,
+             f"{', '.join(r.files)} (the name is kept by {', '.join(r.kept_by) or 'the roster'})")
+            for r in renamed]
+    rows += [(sid, "not on the roster", "") for sid in not_on_roster]
+    rows += [(sid, "files not written", _short(reason)) for sid, reason in unwritten]
+    return [dict(id=sid, what=what, detail=detail) for sid, what, detail in rows]
+
+
 def _gradebook(class_):
     rows = []
     for r in class_.results:
-        book = GradebookRow.of(r)
+        book = GradebookRow.of(r, class_.stages)
         kinds = sorted({c.kind for c in r.checks if c.kind in PROBLEM_KINDS})
-        if r.id in class_.unusable:
+        if not r.stages:
+            status = "handed in nothing"
+        elif r.id in class_.unusable:
             status = "could not be graded"
         elif kinds:
             status = "; ".join(PROBLEM_WORDS[k] for k in kinds)
-        elif r.max_score and r.score == r.max_score:
+        elif class_.max and r.score == class_.max:
             status = "full marks"
         elif _not_started(r):
             status = "not started"
         else:
             status = ""
         rows.append(dict(id=book.id, total=points(book.total), max=points(book.max), status=status,
-                         cells=[points(book.stages[s]) if s in book.stages else "" for s in STAGE_TITLES],
+                         cells=[gradebook_cell(book, s) for s in STAGE_TITLES],
                          bad=bool(kinds) or r.id in class_.unusable))
     return rows
 
@@ -245,7 +283,7 @@ def _gradebook(class_):
 def _stage_histograms(class_):
     from matplotlib.figure import Figure
 
-    stages = class_.stages
+    stages = class_.graded_stages
     cols = min(3, len(stages))
     rows = -(-len(stages) // cols)
     fig = Figure(figsize=(3.6 * cols, 2.7 * rows), layout="constrained")
@@ -256,10 +294,10 @@ def _stage_histograms(class_):
         top = max(r.stage_max(stage) for r in graded) or 1
         ax.hist(scores, bins=[x - 0.5 for x in range(int(top) + 2)], color="#0072B2", rwidth=0.85)
         ax.set_title(f"Stage {stage}: {STAGE_TITLES[stage]}\nmean {statistics.mean(scores):.1f} "
-                     f"of {points(top)}, {len(graded)} graded", fontsize=9.5)
+                     f"of {points(top)}, {len(graded)} handed in", fontsize=9.5)
         ax.set_xlim(-0.8, top + 0.8)
         ax.set_xlabel("points", fontsize=9)
-        ax.set_ylabel("submissions", fontsize=9)
+        ax.set_ylabel("students", fontsize=9)
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.yaxis.get_major_locator().set_params(integer=True)
         ax.tick_params(labelsize=8)
@@ -291,7 +329,7 @@ def _pass_rate_chart(class_):
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter("{x:.0%}")
     ax.tick_params(axis="x", labelsize=8)
-    ax.set_xlabel("share of the submissions graded on the check", fontsize=9)
+    ax.set_xlabel("share of the students graded on the check", fontsize=9)
     ax.spines[["top", "right"]].set_visible(False)
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3, fontsize=8, frameon=False)
     return fig

@@ -18,6 +18,7 @@ from .text import clean, clean_clip
 MESSAGE_CHARS = 1000       # a check's message, a note, a stage note
 MAX_NOTES = 20             # notes on the whole submission, and on one stage
 OUTPUT_CHARS = 8000        # what the code printed (the worker keeps 4000 bytes of it)
+SOURCE_CHARS = 300         # the name of the file a stage was graded from
 
 
 @dataclass
@@ -59,6 +60,7 @@ class StageSummary:
     failed: list
     not_started: bool          # every check stopped at a stub that raises NotImplementedError
     notes: list                # sentences for the student about this stage
+    source: str = ""           # the file it was graded from, when a student handed in several
 
 
 @dataclass
@@ -72,6 +74,8 @@ class SubmissionResult:
     stage_from_metadata: bool = False
     sandbox: str = ""                              # how the code was confined
     stage_notes: dict = field(default_factory=dict)  # stage -> sentences for the student
+    sources: dict = field(default_factory=dict)    # stage -> the file it was graded from, when
+                                                   # a student's stages come from several files
 
     @classmethod
     def not_graded(cls, id, stages, message, kind, **fields):
@@ -110,7 +114,7 @@ class SubmissionResult:
                 max=sum(c.points for c in checks), checks=checks,
                 passed=[c for c in checks if c.passed], failed=[c for c in checks if not c.passed],
                 not_started=bool(checks) and all(c.kind == "not_implemented" for c in checks),
-                notes=list(self.stage_notes.get(stage, []))))
+                notes=list(self.stage_notes.get(stage, [])), source=self.sources.get(stage, "")))
         return out
 
     def bounded(self):
@@ -120,7 +124,8 @@ class SubmissionResult:
             self, checks=[c.bounded() for c in self.checks], notes=_bounded_notes(self.notes),
             output=clean_clip(self.output, OUTPUT_CHARS),
             stage_notes={int(stage): _bounded_notes(notes)
-                         for stage, notes in self.stage_notes.items()})
+                         for stage, notes in self.stage_notes.items()},
+            sources={int(stage): clean_clip(name, SOURCE_CHARS) for stage, name in self.sources.items()})
 
     def to_json(self):
         r = self.bounded()
@@ -148,6 +153,7 @@ class SubmissionResult:
         result.checks = [CheckResult(**c) for c in record.get("checks", [])]
         # JSON keys are strings: {"2": [...]} in the file is stage 2
         result.stage_notes = {int(stage): list(notes) for stage, notes in result.stage_notes.items()}
+        result.sources = {int(stage): str(name) for stage, name in result.sources.items()}
         return result
 
     def report(self):
@@ -159,17 +165,23 @@ class SubmissionResult:
 
 @dataclass(frozen=True)
 class GradebookRow:
-    """One line of the gradebook: whose, their points on each stage graded, total and max.
-    Rows, not results, so that one line can gather several files of one student."""
+    """One line of the gradebook: one student, their points on each stage they handed in,
+    total and max. With the class's stages, the max is the same for every student (the
+    points of every stage of the class) and a stage not handed in is "not submitted"."""
     id: str
     stages: dict               # stage -> points, for the stages graded
     total: float
     max: float
+    not_submitted: tuple = ()  # stages of the class this student handed nothing in for
 
     @classmethod
-    def of(cls, result):
-        return cls(id=result.id, stages={s.stage: s.score for s in result.summaries()},
-                   total=result.score, max=result.max_score)
+    def of(cls, result, class_stages=None):
+        graded = {s.stage: s.score for s in result.summaries()}
+        if class_stages is None:
+            return cls(id=result.id, stages=graded, total=result.score, max=result.max_score)
+        return cls(id=result.id, stages=graded, total=result.score,
+                   max=sum(c.points for c in TABLE if c.stage in class_stages),
+                   not_submitted=tuple(s for s in class_stages if s not in graded))
 
 
 def _bounded_notes(notes):

@@ -206,7 +206,7 @@ def batch(tmp, size, jobs):
     say(f"  graded in {seconds:.1f} s with --jobs {jobs}: {size / seconds:.2f} submissions/s")
     per_kind = {}
     for sid, kind in kinds.items():
-        result = json.loads((tmp / f"out{size}" / sid / "results.json").read_text())
+        result = json.loads((tmp / f"out{size}" / "students" / sid / "results.json").read_text())
         entry = per_kind.setdefault(kind, {"n": 0, "busy": 0.0, "score": 0.0, "max": 0.0})
         entry["n"] += 1
         entry["busy"] += result["execution_time"]
@@ -306,7 +306,7 @@ def side_by_side(tmp, n, jobs):
     theirs = nbgrader_scores(root)
     ours = {}
     for student in theirs:
-        result = json.loads((tmp / "ours-on-nbgrader" / student / "stage1" / "results.json").read_text())
+        result = json.loads((tmp / "ours-on-nbgrader" / "students" / student / "results.json").read_text())
         ours[student] = result["score"]
     agree = sum(1 for s in theirs if (theirs[s] == 4) == (ours[s] == 20))
     say(f"  full marks agree (nbgrader 4/4 vs ours 20/20) for {agree} of {len(theirs)} students "

@@ -299,13 +299,15 @@ def read_nbgrader_grades(csv_path):
 
 
 def read_judge_grades(gradebook_csv):
-    """{(student, assignment): score} from `python -m autograder grade --out`'s gradebook.csv."""
+    """{(student, assignment): score} from `python -m autograder grade --out`'s gradebook.csv:
+    one row per student, a column per stage; this course's assignment of stage N is `stageN`.
+    A stage not handed in ("not submitted") is left out."""
     grades = {}
     with open(gradebook_csv, newline="") as f:
         for row in csv.DictReader(f):
-            student, _, assignment = row["id"].partition("/")
-            if assignment:
-                grades[(student, assignment)] = _number(row["total"]) or 0.0
+            for column, cell in row.items():
+                if re.fullmatch(r"stage\d", column or "") and _number(cell) is not None:
+                    grades[(row["id"], column)] = _number(cell)
     return grades
 
 
@@ -403,7 +405,7 @@ def crosscheck_report(rows, flagged, leaked, out):
     if leaked:
         lines.append("Feedback that shows hidden-test text (do not release it):")
         lines += [f"  {path} (contains {marker!r})" for path, marker in leaked]
-    lines.append(f"Details: {out}/crosscheck.csv; the judge's feedback: {out}/<student>/<assignment>/feedback.md")
+    lines.append(f"Details: {out}/crosscheck.csv; the judge's feedback: {out}/students/<student>/feedback.md")
     return "\n".join(lines)
 
 

@@ -69,6 +69,12 @@ class Example:
         return re.sub(r"\.(ipynb|py|zip)$", "", self.file)
 
     @property
+    def student(self):
+        """Its row in the gradebook: `ada_stage1.ipynb` is student ada's stage 1; a name
+        without a student and a stage is a student of its own, named after the file."""
+        return re.sub(r"_stage[1-5]$", "", self.id)
+
+    @property
     def entries(self):
         return tuple(entry(step) for step in self.steps)
 
@@ -251,14 +257,22 @@ To grade it by hand:
 
     .venv/bin/python -m autograder grade examples/class --out grades/demo
 
-which writes `grades/demo/<id>/feedback.md`, `results.json` and `grades/demo/gradebook.csv`.
+which writes `grades/demo/students/<student>/feedback.md` and `results.json`,
+`grades/demo/gradebook.csv` and `grades/demo/report.html`.
 
-| submission | stage | what the student did | score | the hint the feedback names |
-|---|---|---|---|---|
+The grader reads a name like `ada_stage1.ipynb` as student `ada`'s stage 1 (a student's
+other stages, `ada_stage2.ipynb`..., would join the same row); a name without a student and
+a stage (`guido_micrograd.py`, the assignment notebooks as handed out) is a student of its
+own, named after the file. Each student here handed in one file, so most rows show the
+other stages as "not submitted", and every total is out of the class's 100 points.
+
+| submission | student | stage | what the student did | score | the hint the feedback names |
+|---|---|---|---|---|---|
 {rows}
 
-A stage notebook is graded on its own stage (its metadata says which); a `.py` file on all
-five. A mistake costs points only in the stage where it lives: every stage's checks run the
+A stage notebook is graded on the stage its name gives (`_stage1`, or the assignment
+notebook's own name `stage1_...`; the folder's layout fixes it, not the file); a `.py` file
+without a stage in its name on all five. A mistake costs points only in the stage where it lives: every stage's checks run the
 student's code for that stage on top of the reference code of the others.
 """
 
@@ -269,8 +283,8 @@ def readme():
         stage = str(ex.stage) if ex.stage else "all"
         hint = f"`{ex.hint}`" if ex.hint else (f"({ex.note} noted)" if ex.note else "")
         lost = f" (fails {', '.join(ex.fails)})" if ex.fails and ex.form != "untouched" else ""
-        rows.append(f"| `{ex.file}` | {stage} | {ex.what} | {ex.score()} / {ex.max_score}{lost} "
-                    f"| {hint} |")
+        rows.append(f"| `{ex.file}` | {ex.student} | {stage} | {ex.what} | "
+                    f"{ex.score()} / {ex.max_score}{lost} | {hint} |")
     return README_TEXT.format(count=len(EXAMPLES), rows="\n".join(rows))
 
 

@@ -63,12 +63,16 @@ def graded(tmp_path_factory):
     return out, stdout
 
 
+def student_folder(out, example):
+    return out / "students" / example.student
+
+
 def results(graded, example):
-    return json.loads((graded[0] / example.id / "results.json").read_text())
+    return json.loads((student_folder(graded[0], example) / "results.json").read_text())
 
 
 def feedback(graded, example):
-    return (graded[0] / example.id / "feedback.md").read_text()
+    return (student_folder(graded[0], example) / "feedback.md").read_text()
 
 
 def stage_scores(result):
@@ -112,11 +116,16 @@ def test_does_the_class_cover_a_dozen_mistakes_and_every_form():
 
 # -- every example's score --------------------------------------------------------------------
 
-def test_was_every_example_graded(graded):
+def test_was_every_example_graded_as_one_student(graded):
     with open(graded[0] / "gradebook.csv") as f:
-        ids = [row["id"] for row in csv.DictReader(f)]
-    assert sorted(ids) == sorted(EXAMPLES)
+        rows = {row["id"]: row for row in csv.DictReader(f)}
+    assert sorted(rows) == sorted(ex.student for ex in EXAMPLES.values())
     assert graded_count(graded[1]) == len(EXAMPLES)
+    for ex in EXAMPLES.values():    # one file each: the other stages of the class not handed in
+        row = rows[ex.student]
+        assert [s for s in STAGE_TITLES if row[f"stage{s}"] == "not submitted"] == \
+            [s for s in STAGE_TITLES if s not in ex.stages], ex.student
+        assert float(row["total"]) == ex.score() and row["max"] == "100"
 
 
 @pytest.mark.parametrize("example", make_class.EXAMPLES, ids=example_ids(make_class.EXAMPLES))
@@ -197,10 +206,18 @@ def test_is_only_the_changed_submission_graded_again(graded, tmp_path):
     folder, out = tmp_path / "class", tmp_path / "out"
     shutil.copytree(CLASS, folder)
     shutil.copytree(graded[0], out)
-    changed = folder / "guido_micrograd.py"
-    changed.write_text(changed.read_text() + "\n# one more try before the deadline\n")
-    before = {ex.id: (out / ex.id / "results.json").stat().st_mtime_ns for ex in EXAMPLES.values()}
+    # guido hands in again, now with anita's mistake: only his file is graded again, and
+    # only his files are written again (a student's unchanged files are left as they are)
+    guido, anita = EXAMPLES["guido_micrograd"], EXAMPLES["anita_micrograd"]
+    (folder / guido.file).write_text((CLASS / anita.file).read_text() + "\n# one more try\n")
+
+    def written():
+        return {sid: (student_folder(out, ex) / "results.json").stat().st_mtime_ns
+                for sid, ex in EXAMPLES.items()}
+
+    before = written()
     stdout = grade_class(folder, out)
     assert graded_count(stdout) == 1
-    after = {ex.id: (out / ex.id / "results.json").stat().st_mtime_ns for ex in EXAMPLES.values()}
+    after = written()
     assert [sid for sid in EXAMPLES if after[sid] != before[sid]] == ["guido_micrograd"]
+    assert results((out, stdout), guido)["score"] == anita.score()

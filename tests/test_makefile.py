@@ -145,7 +145,7 @@ def test_does_make_demo_end_with_the_untouched_rows_and_the_report(tmp_path):
     named = re.match(r"The rows (.*) are the assignment notebooks handed in untouched: ", rows)
     assert named and named.group(1).split(", ") == untouched
     for name in untouched:    # each is a row of the gradebook printed above, with no points
-        assert re.search(rf"^{name}\s.*\s0/20$", run.stdout, re.M), name
+        assert re.search(rf"^{name}\s.*\s0/100$", run.stdout, re.M), name
     assert report == f"Open the class report in a browser: {out}/report.html"
     assert (out / "report.html").exists()
     plan = subprocess.run(["make", "-n", "demo"], cwd=REPO, env=env, capture_output=True,

@@ -134,7 +134,7 @@ def test_are_a_hostile_id_and_html_in_messages_escaped(page):
 
 
 def test_does_a_hostile_id_link_to_its_own_feedback(page):
-    assert 'href="%3Cscript%3Ealert%281%29%3C/script%3E/feedback.md"' in page
+    assert 'href="students/%3Cscript%3Ealert%281%29%3C%2Fscript%3E/feedback.md"' in page
 
 
 def test_does_every_check_appear_with_its_pass_rate(tables):
@@ -178,8 +178,8 @@ def test_are_misconceptions_counted_once_per_submission(tables):
 
 def test_do_misconceptions_link_to_the_feedback_of_who_shows_them(page):
     section = page[page.index('<section id="misconceptions"'):page.index('<section id="other"')]
-    assert '<a href="carol/feedback.md">carol</a>' in section
-    assert '<a href="gina/feedback.md">gina</a>' in section
+    assert '<a href="students/carol/feedback.md">carol</a>' in section
+    assert '<a href="students/gina/feedback.md">gina</a>' in section
 
 
 def test_are_failures_without_a_hint_other_mistakes_by_check(tables):
@@ -200,7 +200,8 @@ def test_are_crashed_timed_out_and_unloadable_submissions_listed(tables):
 
 def test_does_the_summary_count_the_class(tables, page):
     cards = summary_cards(page)
-    assert cards["submissions"] == "10"
+    assert cards["students"] == "10"
+    assert cards["handed in every stage"] == "10" and cards["handed in nothing"] == "0"
     assert cards["full marks"] == "1"
     assert cards["could not be graded"] == "2"
     assert cards["crashed or timed out on some checks"] == "1"
@@ -215,16 +216,34 @@ def summary_cards(page):
     return {label: value for value, label in cards}
 
 
-def test_does_the_summary_compare_shares_when_the_maxima_differ():
+def test_is_every_student_counted_out_of_the_class_maximum():
+    """One student handed in every stage, two only stage 1: all three out of 100, the stages
+    they did not hand in "not submitted"."""
     stub = ("not_implemented", "", messages.NOT_IMPLEMENTED.format(where="__add__"))
-    page = report.render([submission("whole"),                                       # 100 of 100
+    page = report.render([submission("whole"),                                       # 100
                           submission("half", {c.id: stub for c in TABLE if c.stage == 1}, stages=(1,)),
-                          submission("ten", {"1.1": mistake("")}, stages=(1,))])     # 17 of 20
+                          submission("ten", {"1.1": mistake("")}, stages=(1,))])     # 17
     cards = summary_cards(page)
-    assert cards["mean total (share of each one's maximum)"] == "61.7%"
-    assert cards["median total (share of each one's maximum)"] == "85%"
+    assert cards["mean total (of 100)"] == "39"
+    assert cards["median total (of 100)"] == "17"
+    assert cards["handed in every stage"] == "1"
     assert cards["not started (every check a stub)"] == "1"
-    assert rows_of(Tables(page).tables, "gradebook")["half"][8] == "not started"
+    tables = Tables(page).tables
+    assert rows_of(tables, "gradebook")["half"][1:] == ["0"] + ["not submitted"] * 4 + ["0", "100",
+                                                                                        "not started"]
+    assert rows_of(tables, "handed-in")["2"][2:] == ["1 of 3", "half, ten"]
+
+
+def test_does_a_student_who_handed_in_nothing_count_as_not_submitted():
+    page = report.render([submission("whole"), SubmissionResult(id="zoe", stages=[])])
+    cards = summary_cards(page)
+    assert cards["students"] == "2" and cards["handed in nothing"] == "1"
+    assert cards["mean total (of 100)"] == "50"
+    tables = Tables(page).tables
+    assert rows_of(tables, "gradebook")["zoe"][1:] == ["not submitted"] * 5 + ["0", "100",
+                                                                               "handed in nothing"]
+    assert all(row[3] == "zoe" for row in tables["handed-in"][1:])
+    assert "students/zoe/feedback.md" not in page, "no feedback to link to"
 
 
 def test_does_the_gradebook_hold_every_submission_and_stage(tables):
