@@ -29,7 +29,7 @@ def build_parser():
                    help="grade the class in the folder SUBMISSION, one student per row (nbgrader's "
                         "submitted/<student>/<assignment>/, or names like <student>_stageN); write "
                         "OUTDIR/gradebook.csv, OUTDIR/report.html and, for each student, "
-                        "OUTDIR/students/<id>/feedback.md and results.json")
+                        "OUTDIR/<id>/feedback.md and results.json")
     g.add_argument("--roster", metavar="ROSTER",
                    help="with --out: the class's student ids (one a line, or a CSV with an id "
                         "column such as nbgrader's); students who handed in nothing are listed "
@@ -85,7 +85,7 @@ def usage_problem(args):
         return None
     if args.json:
         return ("--json is for one submission; with --out every student gets "
-                "OUTDIR/students/<id>/results.json")
+                "OUTDIR/<id>/results.json")
     if not Path(args.submission).is_dir():
         return f"--out needs a folder of submissions; {args.submission} is not a folder"
     return None
@@ -115,7 +115,7 @@ def grade_many(args, limits, roster):
     unchanged = run.submissions - run.graded
     print(f"Graded {run.graded} submission(s) in {seconds:.1f} s"
           + (f"; {unchanged} unchanged since the last run were not graded again." if unchanged else "."))
-    print(f"Feedback for each student: {args.out}/students/<id>/feedback.md")
+    print(f"Feedback for each student: {args.out}/<id>/feedback.md")
     print(f"Gradebook: {args.out}/gradebook.csv    Class report: {args.out}/report.html")
     print(f"Students' code ran in the {args.sandbox} sandbox.")
     return 0

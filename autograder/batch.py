@@ -13,9 +13,10 @@ its worker, so a judge that dies or stops answering costs only the submission it
 grading: that one gets a zero with an explanation and a fresh judge takes over.
 
 What it writes in OUTDIR: gradebook.csv, report.html, grader.log and .grading-cache.json
-for the class; students/<id>/results.json and students/<id>/feedback.md for each student who
-handed something in. A student's id is one clean folder name (students.clean_id) under
-students/, so no id can name a class output or a place outside OUTDIR.
+for the class; <id>/results.json and <id>/feedback.md for each student who handed something
+in. A student's id is one clean folder name (students.clean_id) that is never the name of a
+class output (students.CLASS_OUTPUTS are taken ids), so no id can name a class output or a
+place outside OUTDIR.
 """
 
 import hashlib
@@ -38,7 +39,6 @@ from .loader import MAX_FILE_BYTES
 from .results import GradebookRow, SubmissionResult
 
 CACHE = ".grading-cache.json"
-STUDENTS = "students"            # OUTDIR/students/<id>/: each student's files
 JUDGE_KILLED = ("The grader process handling this submission was killed while it ran "
                 "(the code signalled or stopped its parent process). Nothing was graded.")
 GRADER_FAILED = ("The grader failed on this submission (a bug in the grader, not in the "
@@ -298,13 +298,14 @@ def grade_folder(folder, out, jobs=None, limits=None, stages=None, seed=None, re
 
 
 def student_folder(out, sid):
-    """OUTDIR/students/<id>/: the id is a clean folder name (students.clean_id)."""
-    return Path(out) / STUDENTS / sid
+    """OUTDIR/<id>/: the id is a clean folder name that names no class output
+    (students.clean_id, students.CLASS_OUTPUTS)."""
+    return Path(out) / sid
 
 
 def write_student(out, student, class_stages=()):
-    """students/<id>/results.json (every check of every stage handed in, Gradescope's
-    format) and students/<id>/feedback.md; a file that would not change is not written."""
+    """<id>/results.json (every check of every stage handed in, Gradescope's format) and
+    <id>/feedback.md; a file that would not change is not written."""
     folder = student_folder(out, student.id)
     folder.mkdir(parents=True, exist_ok=True)
     missing = [s for s in class_stages if s not in student.result.stages]

@@ -105,11 +105,16 @@ def clean_id(name):
     return text or "unnamed"
 
 
+# The class's own outputs sit beside the students' folders in OUTDIR: no id may name one.
+CLASS_OUTPUTS = ("gradebook.csv", "report.html", "grader.log", "crosscheck.csv")
+
+
 class _Ids:
-    """Hands out ids unique in the class, also where case does not count (macOS, Windows)."""
+    """Hands out ids unique in the class, also where case does not count (macOS, Windows);
+    the names of the class's outputs are taken from the start."""
 
     def __init__(self):
-        self.taken = {}
+        self.taken = {name.casefold(): "the class" for name in CLASS_OUTPUTS}
 
     def owner(self, sid):
         return self.taken.get(sid.casefold())

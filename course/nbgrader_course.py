@@ -405,7 +405,7 @@ def crosscheck_report(rows, flagged, leaked, out):
     if leaked:
         lines.append("Feedback that shows hidden-test text (do not release it):")
         lines += [f"  {path} (contains {marker!r})" for path, marker in leaked]
-    lines.append(f"Details: {out}/crosscheck.csv; the judge's feedback: {out}/students/<student>/feedback.md")
+    lines.append(f"Details: {out}/crosscheck.csv; the judge's feedback: {out}/<student>/feedback.md")
     return "\n".join(lines)
 
 

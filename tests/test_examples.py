@@ -64,7 +64,7 @@ def graded(tmp_path_factory):
 
 
 def student_folder(out, example):
-    return out / "students" / example.student
+    return out / example.student
 
 
 def results(graded, example):

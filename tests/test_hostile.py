@@ -1174,14 +1174,14 @@ def test_does_a_class_with_hostile_submissions_give_every_honest_one_its_own_sco
     gradebook = (out / "gradebook.csv").read_text().splitlines()
     assert len(gradebook) == 1 + CLASS_SIZE
     differ = {sid: kind for sid, kind in honest.items()
-              if per_check(json.loads((out / "students" / sid / "results.json").read_text())) != alone[kind]}
+              if per_check(json.loads((out / sid / "results.json").read_text())) != alone[kind]}
     assert not differ, f"honest submissions graded differently in the class than alone: {differ}"
     for sid, case in hostile.items():
-        results = json.loads((out / "students" / sid / "results.json").read_text())
+        results = json.loads((out / sid / "results.json").read_text())
         got = {s: sum(t["score"] for t in results["tests"] if f"stage{s}" in t["tags"]) for s in STAGES}
         assert got == expected_scores(case.lose), f"{sid}: {got}"
         assert case.tag("batch") not in json.dumps(results), f"{sid}: forged text in its results"
-        assert sorted(p.name for p in (out / "students" / sid).iterdir()) == ["feedback.md", "results.json"]
+        assert sorted(p.name for p in (out / sid).iterdir()) == ["feedback.md", "results.json"]
     assert not any(left.values()), f"still running after the batch: {left}"
     assert all(w.seen for w, c in zip(watchers, hostile.values()) if c.spawns)
     assert sorted(p.name for p in folder.iterdir()) == sorted(

@@ -11,7 +11,7 @@ text report writes `NotImplementedError` in backticks, like feedback.md; and fee
 escapes "<" (a cell error "in <module>" showed as a raw tag before). Since a class is a set of
 students (one row each), gradebook.csv, the table and report.html count every row out of the
 class's maximum, write "not submitted" for a stage of the class a row has no points for, and
-link each id to students/<id>/feedback.md; the text report and feedback.md are unchanged.
+link each id to <id>/feedback.md; the text report and feedback.md are unchanged.
 
 Everything a student controls is data: ids, messages and notes full of formulas, terminal
 escape sequences, forged headings, HTML and links, and 1.5 MB strings are shown and never
@@ -229,7 +229,7 @@ def test_is_a_stage_note_shown_once_at_the_top_of_its_stage_in_feedback_md():
 def test_does_the_class_report_list_the_stage_notes_with_who_read_them():
     page = report.render([noted(), result_with("bo", "wrong", stages=(2,))])
     section = page[page.index('<section id="stage-notes"'):page.index('<section id="gradebook"')]
-    assert NOTE.replace("'", "&#39;") in section and '<a href="students/ann/feedback.md">ann</a>' in section
+    assert NOTE.replace("'", "&#39;") in section and '<a href="ann/feedback.md">ann</a>' in section
     assert "bo/feedback.md" not in section
     plain = report.render([result_with("bo", "wrong", stages=(2,))])
     assert "stage-notes" not in plain, "no such section when nobody got a note"

@@ -134,7 +134,7 @@ def test_are_a_hostile_id_and_html_in_messages_escaped(page):
 
 
 def test_does_a_hostile_id_link_to_its_own_feedback(page):
-    assert 'href="students/%3Cscript%3Ealert%281%29%3C%2Fscript%3E/feedback.md"' in page
+    assert 'href="%3Cscript%3Ealert%281%29%3C%2Fscript%3E/feedback.md"' in page
 
 
 def test_does_every_check_appear_with_its_pass_rate(tables):
@@ -178,8 +178,8 @@ def test_are_misconceptions_counted_once_per_submission(tables):
 
 def test_do_misconceptions_link_to_the_feedback_of_who_shows_them(page):
     section = page[page.index('<section id="misconceptions"'):page.index('<section id="other"')]
-    assert '<a href="students/carol/feedback.md">carol</a>' in section
-    assert '<a href="students/gina/feedback.md">gina</a>' in section
+    assert '<a href="carol/feedback.md">carol</a>' in section
+    assert '<a href="gina/feedback.md">gina</a>' in section
 
 
 def test_are_failures_without_a_hint_other_mistakes_by_check(tables):
@@ -243,7 +243,7 @@ def test_does_a_student_who_handed_in_nothing_count_as_not_submitted():
     assert rows_of(tables, "gradebook")["zoe"][1:] == ["not submitted"] * 5 + ["0", "100",
                                                                                "handed in nothing"]
     assert all(row[3] == "zoe" for row in tables["handed-in"][1:])
-    assert "students/zoe/feedback.md" not in page, "no feedback to link to"
+    assert "zoe/feedback.md" not in page, "no feedback to link to"
 
 
 def test_does_the_gradebook_hold_every_submission_and_stage(tables):
