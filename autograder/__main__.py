@@ -149,8 +149,13 @@ def class_lines(run):
 
 def class_lines_renamed(renamed):
     """A line for each student set apart under a new id, because another has the name."""
-    return [f"Set apart as {r.id}: {_names(r.files)}, as another student "
-            f"({_names(r.kept_by) or 'the roster'}) has the name {r.name}." for r in renamed]
+    from .students import CLASS_OUTPUTS
+
+    def why(r):
+        if not r.kept_by and r.name.casefold() in {n.casefold() for n in CLASS_OUTPUTS}:
+            return f"as {r.name} is the name of one of the class's own files"
+        return f"as another student ({_names(r.kept_by) or 'the roster'}) has the name {r.name}"
+    return [f"Set apart as {r.id}: {_names(r.files)}, {why(r)}." for r in renamed]
 
 
 def grade_student_folder(args, limits):

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from . import messages
 from .checks import TABLE
 from .contract import STAGE_TITLES
-from .text import clean, clean_clip
+from .text import clean, clean_clip, clip
 
 # What a student's code can make long, cut so that results.json stays under 1 MB even when
 # every character takes JSON's longest escape (12 bytes, "\ud83d\ude00"): 34 checks of
@@ -132,8 +132,8 @@ class SubmissionResult:
         return {
             "score": r.score,
             "execution_time": round(r.execution_time, 3),
-            "output": "\n".join(r.notes + [f"Stage {stage}: {note}" for stage in r.stages
-                                             for note in r.stage_notes.get(stage, [])]),
+            "output": "\n".join(r.notes + [f"Stage {stage}: {clip(note, 300)}" for stage in r.stages
+                                             for note in r.stage_notes.get(stage, [])[:5]]),
             "stdout_visibility": "hidden",
             "extra_data": {"sandbox": r.sandbox},
             "tests": [c.to_json() for c in r.checks],

@@ -114,7 +114,7 @@ class _Ids:
     the names of the class's outputs are taken from the start."""
 
     def __init__(self):
-        self.taken = {name.casefold(): "the class" for name in CLASS_OUTPUTS}
+        self.taken = {name.casefold(): [] for name in CLASS_OUTPUTS}   # held by no file
 
     def owner(self, sid):
         return self.taken.get(sid.casefold())

@@ -593,8 +593,8 @@ SCRATCH = [
     # crashes at import: the grader gives a zero with the reason, and goes on
     Scratch("exits_at_import", "os._exit at import", "import os\nos._exit(3)"),
     Scratch("segfaults_at_import", "a segfault: Python's own C stack overflows",
-            "import sys\nsys.setrecursionlimit(10 ** 7)\nnested = []\nfor _ in range(2_000_000):\n"
-            "    nested = [nested]\nrepr(nested)"),
+            "import sys\nsys.setrecursionlimit(10 ** 7)\na, b = [], []\nfor _ in range(100_000):\n"
+            "    a, b = [a], [b]\na == b"),
     Scratch("raises_at_import", "an exception at import", "moons = open('moons.csv').read()"),
 ]
 

@@ -257,7 +257,7 @@ To grade it by hand:
 
     .venv/bin/python -m autograder grade examples/class --out grades/demo
 
-which writes `grades/demo/students/<student>/feedback.md` and `results.json`,
+which writes `grades/demo/<student>/feedback.md` and `results.json`,
 `grades/demo/gradebook.csv` and `grades/demo/report.html`.
 
 The grader reads a name like `ada_stage1.ipynb` as student `ada`'s stage 1 (a student's

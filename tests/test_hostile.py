@@ -160,10 +160,10 @@ CRASH = """import sys
 def _crash():
     # Python's own C stack overflows: a segmentation fault
     sys.setrecursionlimit(10 ** 7)
-    nested = []
-    for _ in range(2_000_000):
-        nested = [nested]
-    repr(nested)
+    a, b = [], []
+    for _ in range(100_000):
+        a, b = [a], [b]
+    a == b
 
 
 """
