@@ -58,12 +58,13 @@ SECTIONS = [
     ("checks", "Pass rate of every check"),
     ("misconceptions", "Most frequent misconceptions"),
     ("other", "Other mistakes"),
+    ("tampered", "Submissions that tampered with the grader"),   # only when one did
     ("problems", "Submissions that could not be graded fully"),
     ("stage-notes", "Notes on a stage"),       # only when a student got one
     ("names", "Names and files"),              # only when a name was set apart, or a file not written
     ("gradebook", "Gradebook"),
 ]
-OPTIONAL = {"stage-notes": "stage_notes", "names": "names"}
+OPTIONAL = {"stage-notes": "stage_notes", "names": "names", "tampered": "tampered"}
 
 
 def write_report(path, results, **class_facts):
@@ -87,6 +88,7 @@ def render(results, stages=None, renamed=(), not_on_roster=(), unwritten=()):
         scores=_figure(_stage_histograms(class_)) if class_.graded_stages else None,
         checks=_checks(class_), misconceptions=_misconceptions(class_), other=_other_mistakes(class_),
         problems=_problems(class_), stage_notes=_stage_notes(class_),
+        tampered=[r.id for r in class_.results if any(c.kind == "tampered" for c in r.checks)],
         names=_names(renamed, not_on_roster, unwritten), gradebook=_gradebook(class_))
     unwritten_ids = {sid for sid, _ in unwritten}
     values["linked"] = {r.id for r in results if r.stages and r.id not in unwritten_ids}

@@ -111,3 +111,19 @@ def test_is_the_reference_with_a_harmless_cell_not_flagged(graded, name):
     g = graded[f"harmless_{name}"]
     assert g.score == 100, g.results["output"]
     assert M.TAMPERED not in g.results["output"]
+
+
+def test_does_the_class_report_list_the_tampering_under_its_own_heading(tmp_path):
+    from grader_run import run_cli
+
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "honest.py").write_text(REFERENCE)
+    (folder / "sly.py").write_text(STUB + "\n" + ATTACKS["replaces_the_driver"])
+    out = tmp_path / "out"
+    run = run_cli("grade", folder, "--out", out, "--stage", "1", "--seed", "1", "--jobs", "2",
+                  timeout=300)
+    assert run.returncode == 0, run.stderr
+    page = (out / "report.html").read_text()
+    section = page[page.index('<section id="tampered">'):page.index('<section id="problems">')]
+    assert "sly" in section and "honest" not in section
