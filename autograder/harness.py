@@ -14,6 +14,7 @@ import gc
 import hashlib
 import hmac
 import io
+import itertools
 import json
 import json.decoder
 import json.encoder
@@ -666,6 +667,9 @@ class Workbench:
                 if isinstance(obj, type):
                     for method in needs.get(name, {}).get("methods", []):
                         self._look_for(obj, name, method)
+        # the reference code sees the student's classes too (a reference Layer of the
+        # student's Neuron objects), as the student's code sees the reference ones
+        ref_ns.update(self.names)
         return {}
 
     def _stand_in(self, name):
@@ -802,6 +806,9 @@ def run_graph(bench, request):
         for name in request.get("local", []):
             step = f"calling {name}._backward()"
             env[name]._backward()
+        if "then_backward" in request:   # a second backward(), on a graph sharing nodes
+            step = f"calling {request['then_backward']}.backward()"
+            env[request["then_backward"]].backward()
     except BaseException as exc:
         raise ProbeError(step, exc)
     out = {}
@@ -815,9 +822,23 @@ def run_graph(bench, request):
                 "grad": number(v.grad, f"{name}.grad") if is_value else None,
                 "is_value": is_value,
             }
+            if name in request.get("prev", ()) and is_value:
+                step = f"reading {name}._prev"
+                out[name].update(children_of(v, env))
         except BaseException as exc:
             raise ProbeError(step, exc)
     return out
+
+
+def children_of(v, env):
+    """Which of the program's nodes v._prev holds (by identity; any collection), and how
+    many other things it holds."""
+    names, others = [], 0
+    for child in itertools.islice(v._prev, 100):
+        found = [name for name, node in env.items() if node is child]
+        names += found[:1]
+        others += not found
+    return {"prev": names, "prev_others": others}
 
 
 def set_parameters(params, values):
@@ -825,8 +846,26 @@ def set_parameters(params, values):
         p.data = x
 
 
+def structure(kind, model):
+    """A model's parameters as the contract's attributes hold them, without parameters():
+    each neuron's w + [b], neuron after neuron (.neurons), layer after layer (.layers)."""
+    if kind == "Neuron":
+        return list(model.w) + [model.b]
+    if kind == "Layer":
+        return [p for n in model.neurons for p in structure("Neuron", n)]
+    return [p for layer in model.layers for p in structure("Layer", layer)]
+
+
+def output_sum(y):
+    """The sum of a model's outputs, as a plain number."""
+    ys = list(y) if isinstance(y, (list, tuple)) else [y]
+    return sum(number(v.data, "an output's data") for v in ys)
+
+
 def run_model(bench, request):
-    """Build a Neuron, Layer or MLP, set its parameters in parameters() order, run it."""
+    """Build a Neuron, Layer or MLP, set its parameters (in parameters() order, or through
+    each neuron's .w and .b with set_by "structure"), run it; with nudge, also the slope of
+    its output along each parameter."""
     kind, args = request["kind"], request["args"]
     Value = bench.names["Value"]
     step = f"creating {kind}{tuple(args)}"
@@ -853,9 +892,22 @@ def run_model(bench, request):
             info["n_layers"] = len(model.layers)
             flat = [p for layer in model.layers for p in layer.parameters()]
             info["order_ok"] = len(flat) == len(params) and all(p is q for p, q in zip(params, flat))
+        step = f"reading the weights and biases of the {kind}"
+        try:
+            walked = structure(kind, model)
+        except Exception:
+            walked = None
+        if walked is not None:
+            where = {id(p): i for i, p in enumerate(walked)}
+            info["n_structure"] = len(walked)
+            info["places"] = [where.get(id(p), -1) for p in params]
+        used = params
+        if request.get("set_by") == "structure":
+            used = structure(kind, model)   # raises what the walk above swallowed
         if "params" in request:
-            step = "setting the parameters through parameters()"
-            set_parameters(params, request["params"])
+            step = ("setting the parameters through .w and .b" if used is not params
+                    else "setting the parameters through parameters()")
+            set_parameters(used, request["params"])
         outputs = []
         for x in request.get("inputs", []):
             step = f"calling {kind} on {x}"
@@ -872,13 +924,27 @@ def run_model(bench, request):
                 bench.layer_list = bench.layer_list or kind == "Layer"
             if request.get("backward") and ys and all(isinstance(v, Value) for v in ys):
                 step = "calling backward() on the output"
-                for p in params:
+                for p in used:
                     p.grad = 0.0
                 total = ys[0]
                 for v in ys[1:]:
                     total = total + v
                 total.backward()
-                record["grads"] = [number(p.grad, "a parameter's grad") for p in params]
+                record["grads"] = [number(p.grad, "a parameter's grad") for p in used]
+            if request.get("nudge") and "grads" in record:
+                # the slope of the model's own output along each parameter, for comparing
+                # backward() with the function the model really computes
+                step = f"calling {kind} on {x} with one parameter nudged"
+                h, slopes = request["nudge"], []
+                for p in used:
+                    start = p.data
+                    p.data = start + h
+                    up = output_sum(model(xs))
+                    p.data = start - h
+                    down = output_sum(model(xs))
+                    p.data = start
+                    slopes.append((up - down) / (2 * h))
+                record["slopes"] = slopes
             outputs.append(record)
         info["outputs"] = outputs
         return info

@@ -174,6 +174,9 @@ SWAPPED_MUL = ("For out = a * b, d(out)/d(a) is b and d(out)/d(b) is a: the two 
                "(or both use the same operand).")
 TANH_WRONG_INPUT = ("The derivative of tanh is 1 - tanh(x)**2: use the output t = tanh(x), "
                     "not the input x.")
+PREV_MISSING = ("The result does not remember the Values it was made from: pass them as its "
+                "children, Value(data, (self, other), op), so that backward() can reach them "
+                "through _prev.")
 NO_SEED = ("After backward() the output's own gradient should be 1.0 (d out / d out = 1): "
            "seed it before walking the graph.")
 SEED_LATE = ("No gradient reached any input, though the output's grad ends at 1.0: set it to "
@@ -181,16 +184,24 @@ SEED_LATE = ("No gradient reached any input, though the output's grad ends at 1.
 ORDER = ("Gradients reached only part of the graph: call _backward on the nodes in reverse "
          "topological order, output first, so each node has its full gradient before it "
          "passes it on.")
-VISITED_TWICE = ("Some gradients came out too large: a node reachable along two paths had its "
-                 "_backward called twice. Mark nodes as visited when building the order.")
+TOPO_ORDER = ("A node used along paths of different lengths passed its gradient on before it "
+              "had received all of it: a breadth-first walk, or calling _backward on each node "
+              "as it is first reached (pre-order), does not wait for the longer path. Build the "
+              "order depth-first, adding a node after all of its children (post-order), and "
+              "walk it reversed.")
+VISITED_TWICE = ("A node reachable along two paths had its _backward called twice, so it passed "
+                 "its gradient on twice: mark nodes as visited when building the order, so "
+                 "each node comes once.")
+STALE_STATE = ("backward() is right on a first graph and wrong on a second one built from the "
+               "same values: topo or visited is kept from one call to the next (made outside "
+               "backward(), or as a default argument). Make both fresh inside each call.")
 NOT_A_VALUE = "It returned {got} where a Value was expected."
 COERCE = "Wrap a plain number in a Value (Value(other)) before using other.data."
-TANH_COMPOSED = ("Check the derivatives of exp, pow and division, and the reflected operators "
-                 "they use (1 + e, 2 * n).")
 REFLECTED_RECURSION = ("A reflected operator that calls itself never ends: in __radd__, "
                        "`self + other` lets Value.__add__ do the work; `other + self` asks "
                        "Python for __radd__ again.")
-MLP_CHAIN = "Each layer's outputs are the next layer's inputs."
+MLP_CHAIN = ("An MLP feeds x through its layers in turn: each layer's outputs are the next "
+             "layer's inputs, and the MLP returns what the last layer returns.")
 RELU_NEGATIVE = "relu passes no gradient where its input is negative: its derivative there is 0."
 POW_RULE = "The power rule: d/dx x**k = k * x**(k-1), times out.grad."
 EXP_RULE = "The derivative of exp is exp itself: use out.data, times out.grad."
@@ -199,6 +210,8 @@ REFLECTED = ("Python calls __radd__/__rmul__/__rsub__/__rtruediv__ for `2 + a`, 
 NEURON_OUTPUT = "A neuron computes tanh(w1*x1 + ... + wn*xn + b): check the sum, the bias and the tanh."
 PARAM_ORDER = ("parameters() must list a neuron's weights, then its bias; a layer's neurons in "
                "order; an MLP's layers in order.")
+PARAMS_NO_BIAS = ("parameters() leaves out the bias: a neuron's parameters are its weights and "
+                  "its bias, w + [b], and training adjusts only what parameters() lists.")
 MLP_SIZES = ("MLP(nin, nouts) has one layer for each entry of nouts, and each layer reads the "
              "outputs of the one before: the layer sizes are [nin] + nouts.")
 LAYER_SINGLE = "A Layer with nout == 1 returns the single Value, not a list of one."
@@ -216,6 +229,17 @@ TRAIN_MEAN = ("The losses match the mean squared error: the loss here is the sum
               "squared errors, not their mean.")
 TRAIN_LR = "The losses match a different learning rate: use the lr argument."
 TRAIN_RETURNS = "train must return a list with the loss of every step, as plain numbers."
+
+# The hints above: each names one misconception, and the checks give it only when what they
+# measured shows that one (tests/test_grader_mistakes.py: each comes from the mistake it
+# names, and not from its neighbours).
+MISCONCEPTIONS = (
+    "FORGOT_UPSTREAM", "OVERWRITES_GRAD", "REUSED_NODE", "SWAPPED_MUL", "TANH_WRONG_INPUT",
+    "PREV_MISSING", "NO_SEED", "SEED_LATE", "ORDER", "TOPO_ORDER", "VISITED_TWICE",
+    "STALE_STATE", "COERCE", "REFLECTED_RECURSION", "MLP_CHAIN", "RELU_NEGATIVE", "POW_RULE",
+    "EXP_RULE", "REFLECTED", "NEURON_OUTPUT", "PARAM_ORDER", "PARAMS_NO_BIAS", "MLP_SIZES",
+    "LAYER_SINGLE", "NO_GRAPH", "TRAIN_NOT_ZEROED", "TRAIN_SIGN", "TRAIN_NO_BACKWARD",
+    "TRAIN_AFTER_UPDATE", "TRAIN_MEAN", "TRAIN_LR", "TRAIN_RETURNS")
 
 
 # -- the learner's self-check (autograder/selfcheck.py): each misuse in one sentence --------------

@@ -103,3 +103,58 @@ def random_graph(rng, size, ops=("add", "mul", "tanh"), n_leaves=3):
         grads = numerical_grads(program, "out")
         if all(abs(g - 1.0) > 0.05 for g in grads.values()):
             return program
+
+
+def node_grads(program, output, h=1e-6):
+    """d output / d node for every node, leaves and intermediate ones: a node is cut loose
+    (made a leaf of its own value) to nudge it."""
+    values = evaluate(program)
+    grads = {}
+    for node in program:
+        name = node[0]
+        if node[1] == "leaf":
+            continue
+        cut = [[n[0], "leaf", values[n[0]]] if n[0] == name else n for n in program]
+        grads[name] = numerical_grads(cut, output, h)[name]
+    grads.update(numerical_grads(program, output, h))
+    return grads
+
+
+def contributions(program, output, name, h=1e-6):
+    """{user: d output / d name along that use} for each node that uses `name`: the parts
+    of name's gradient that its users pass back, each from its own _backward."""
+    value = evaluate(program)[name]
+    parts = {}
+    for node in program:
+        if node[1] == "leaf" or name not in node[2:]:
+            continue
+        copy = f"{name}@{node[0]}"
+        split = [[copy, "leaf", value]] + [
+            [n[0], n[1], *(copy if a == name else a for a in n[2:])] if n is node else n
+            for n in program]
+        parts[node[0]] = numerical_grads(split, output, h)[copy]
+    return parts
+
+
+def disguise(program, rng, output, spread=1.0, prefix="v"):
+    """The same expression under random names, its inputs shifted by random offsets: the
+    lecture's shape without the lecture's published numbers. Returns (program, names),
+    names mapping each old name to its new one. Redrawn until every value stays moderate
+    and every input's gradient is clearly non-zero."""
+    while True:
+        picked = rng.sample(range(100, 1000), len(program))
+        names = {node[0]: f"{prefix}{n}" for node, n in zip(program, picked)}
+        new = []
+        for node in program:
+            if node[1] == "leaf":
+                shift = rng.choice([-1, 1]) * rng.uniform(0.2, spread)
+                new.append([names[node[0]], "leaf", round(node[2] + shift, 3)])
+            else:
+                new.append([names[node[0]], node[1],
+                            *(names[a] if isinstance(a, str) else a for a in node[2:])])
+        values = evaluate(new)
+        if max(abs(v) for v in values.values()) > 50:
+            continue
+        grads = numerical_grads(new, names[output])
+        if all(abs(g) > 0.05 for g in grads.values()):
+            return new, names

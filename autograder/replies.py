@@ -46,13 +46,22 @@ def record(required, optional=None):
     return check
 
 
-NODE = record({"data": number, "grad": nullable(number), "is_value": boolean})
+def place(x):
+    """Where a parameter sits among a model's weights and biases; -1 when it is none of them."""
+    return type(x) is int and -1 <= x <= MAX_PARAMS
+
+
+MAX_CHILDREN = 100        # a node's children read from its _prev
+
+
+NODE = record({"data": number, "grad": nullable(number), "is_value": boolean},
+              {"prev": listing(text, MAX_CHILDREN), "prev_others": count})
 OUTPUT = record({"is_list": boolean, "data": listing(number, MAX_PARAMS), "all_values": boolean},
-                {"grads": listing(number, MAX_PARAMS)})
+                {"grads": listing(number, MAX_PARAMS), "slopes": listing(number, MAX_PARAMS)})
 MODEL = record({"n_params": count, "all_values": boolean, "distinct": boolean,
                 "outputs": listing(OUTPUT, 100)},
                {"n_w": count, "b_is_value": boolean, "order_ok": boolean, "n_neurons": count,
-                "n_layers": count})
+                "n_layers": count, "n_structure": count, "places": listing(place, MAX_PARAMS)})
 TRAIN = record({"returned": text, "losses": nullable(listing(number, MAX_STEPS)),
                 "params": listing(number, MAX_PARAMS)},
                {"kinds": listing(text, 20)})
@@ -63,6 +72,7 @@ def valid(request, value):
     """Does `value` have the shape of an answer to `request`?"""
     probe = request.get("probe")
     if probe == "graph":
+        names = {node[0] for node in request["nodes"]}
         return (type(value) is dict and set(value) == set(request["read"])
-                and all(NODE(v) for v in value.values()))
+                and all(NODE(v) and set(v.get("prev", ())) <= names for v in value.values()))
     return {"model": MODEL, "train": TRAIN, "prepare": PREPARE}.get(probe, lambda v: False)(value)

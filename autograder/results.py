@@ -13,7 +13,7 @@ from .contract import STAGE_TITLES
 from .text import clean, clean_clip, clip
 
 # What a student's code can make long, cut so that results.json stays under 1 MB even when
-# every character takes JSON's longest escape (12 bytes, "\ud83d\ude00"): 34 checks of
+# every character takes JSON's longest escape (12 bytes, "\ud83d\ude00"): 38 checks of
 # (description + message) and the notes come to about 0.7 MB at most (tests/test_outputs.py).
 MESSAGE_CHARS = 1000       # a check's message, a note, a stage note
 MAX_NOTES = 20             # notes on the whole submission, and on one stage

@@ -269,8 +269,8 @@ class StageView:
     def graph(self, nodes, read, variant="", **run):
         return self.grading.ask(self.stage, "graph", variant, nodes=nodes, read=read, **run)
 
-    def model(self, kind, args, **request):
-        return self.grading.ask(self.stage, "model", kind=kind, args=list(args), **request)
+    def model(self, kind, args, variant="", **request):
+        return self.grading.ask(self.stage, "model", variant, kind=kind, args=list(args), **request)
 
     def train(self, **request):
         return self.grading.ask(self.stage, "train", **request)
@@ -307,7 +307,7 @@ class ReferenceView:
     def graph(self, nodes, read, variant="", **run):
         return self._run("graph", nodes=nodes, read=read, **run)
 
-    def model(self, kind, args, **request):
+    def model(self, kind, args, variant="", **request):
         return self._run("model", kind=kind, args=list(args), **request)
 
     def train(self, **request):

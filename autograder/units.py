@@ -57,6 +57,9 @@ def stage_setup(stage, variant=""):
     Stage 4 grades Neuron/Layer/MLP on the reference Value; stage 5 grades train on the
     reference Value and MLP. The variant "own_add_mul" keeps
     the student's __add__ and __mul__ in stage 3, to check that they accept plain numbers.
+    In stage 4 the variants "Neuron", "Layer" and "MLP" grade that class alone, on the
+    reference of the other two, so that a mistake in one costs only its own checks; no
+    variant grades the three together.
     """
     if stage in (1, 2, 3):
         earlier = list(range(1, stage))
@@ -67,8 +70,11 @@ def stage_setup(stage, variant=""):
         return {"probe": "prepare", "classes": classes, "student_names": []}
     value = {"name": "Value", "student_base": False, "methods": _methods("Value", [0, 1, 2, 3])}
     if stage == 4:
-        return {"probe": "prepare", "classes": [value], "student_names": STAGE_NAMES[4],
-                "needs": STAGE_NEEDS[4]}
+        graded = [variant] if variant else STAGE_NAMES[4]
+        nn = [{"name": cls, "student_base": False, "methods": _methods(cls, [4])}
+              for cls in STAGE_NAMES[4] if cls not in graded]
+        return {"probe": "prepare", "classes": [value, *nn], "student_names": graded,
+                "needs": {cls: STAGE_NEEDS[4][cls] for cls in graded}}
     nn = [{"name": cls, "student_base": False, "methods": _methods(cls, [4])}
           for cls in STAGE_NAMES[4]]
     return {"probe": "prepare", "classes": [value, *nn], "student_names": STAGE_NAMES[5]}

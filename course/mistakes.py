@@ -100,6 +100,73 @@ ADD_BACKWARD = ("self.grad += 1.0 * out.grad", "other.grad += 1.0 * out.grad")
 MUL_BACKWARD = ("self.grad += other.data * out.grad", "other.grad += self.data * out.grad")
 TANH_BACKWARD = "self.grad += (1 - t**2) * out.grad"
 
+BREADTH_FIRST = '''
+    def backward(self):
+        # breadth-first from the output: each node's _backward as soon as it is dequeued
+        from collections import deque
+        self.grad = 1.0
+        queue, visited = deque([self]), {self}
+        while queue:
+            node = queue.popleft()
+            node._backward()
+            for child in node._prev:
+                if child not in visited:
+                    visited.add(child)
+                    queue.append(child)
+    '''
+PREORDER = '''
+    def backward(self):
+        # depth-first from the output, each node's _backward as soon as it is reached
+        visited = set()
+        self.grad = 1.0
+
+        def visit(v):
+            if v not in visited:
+                visited.add(v)
+                v._backward()
+                for child in v._prev:
+                    visit(child)
+        visit(self)
+    '''
+MODULE_LEVEL_TOPO = '''
+    def backward(self):
+        def build_topo(v):
+            if v not in visited:
+                visited.add(v)
+                for child in v._prev:
+                    build_topo(child)
+                topo.append(v)
+        build_topo(self)
+        self.grad = 1.0
+        for node in reversed(topo):
+            node._backward()
+    '''
+MODULE_LEVEL_STATE = """
+    # the graph walk's bookkeeping, made once for every call of backward()
+    topo = []
+    visited = set()
+    """
+PRIMITIVE_NEGATION_ASSIGNS = '''
+    def __neg__(self):
+        out = Value(-self.data, (self,), 'neg')
+
+        def _backward():
+            self.grad = -1.0 * out.grad
+        out._backward = _backward
+        return out
+    '''
+PRIMITIVE_DIVISION_ASSIGNS = '''
+    def __truediv__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data / other.data, (self, other), '/')
+
+        def _backward():
+            self.grad = (1 / other.data) * out.grad
+            other.grad = (-self.data / other.data**2) * out.grad
+        out._backward = _backward
+        return out
+    '''
+
 MISTAKES = [
     # ---- stage 1: the local derivatives of +, * and tanh ---------------------------------
     Mistake("add_assigns", 1,
@@ -125,13 +192,12 @@ MISTAKES = [
             "FORGOT_UPSTREAM"),
     Mistake("mul_forgets_upstream", 1,
             Edit(MUL_BACKWARD, ("self.grad += other.data", "other.grad += self.data")),
-            "FORGOT_UPSTREAM", what="* without `* out.grad`",
-            fails=("1.1", "1.2", "1.4", "1.6", "1.7")),
+            "FORGOT_UPSTREAM", what="* without `* out.grad`", fails=("1.1", "1.2", "1.4")),
     Mistake("tanh_forgets_upstream", 1, Edit(TANH_BACKWARD, "self.grad += (1 - t**2)"),
             "FORGOT_UPSTREAM"),
     Mistake("tanh_uses_input", 1, Edit(TANH_BACKWARD, "self.grad += (1 - self.data**2) * out.grad"),
             "TANH_WRONG_INPUT", what="tanh's derivative written with the input x, not t = tanh(x)",
-            fails=("1.2", "1.5", "1.6")),
+            fails=("1.2", "1.5")),
     Mistake("mul_swapped", 1,
             Edit(MUL_BACKWARD, ("self.grad += self.data * out.grad",
                                 "other.grad += other.data * out.grad")),
@@ -139,15 +205,22 @@ MISTAKES = [
     Mistake("mul_same_operand", 1,
             Edit("other.grad += self.data * out.grad", "other.grad += other.data * out.grad"),
             "SWAPPED_MUL"),
+    Mistake("tanh_forgets_its_operand", 1,
+            Edit("Value(t, (self,), 'tanh')", "Value(t, (), 'tanh')"), "PREV_MISSING",
+            what="tanh's output does not hold its input in _prev", fails=("1.8",)),
+    Mistake("mul_forgets_its_operands", 1,
+            Edit("Value(self.data * other.data, (self, other), '*')",
+                 "Value(self.data * other.data, _op='*')"), "PREV_MISSING",
+            what="the output of * does not hold its operands in _prev", fails=("1.8",)),
     # ---- stage 2: backward() --------------------------------------------------------------
     Mistake("no_seed", 2, Edit("self.grad = 1.0\n", "pass\n"), "NO_SEED"),
     Mistake("seed_line_left_out", 2, Lines("self.grad = 1.0", ""), "NO_SEED",
             what="never sets the output's grad to 1.0",
-            fails=("2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "2.7")),
+            fails=("2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "2.7", "2.8", "2.9")),
     Mistake("seed_zero", 2, Edit("self.grad = 1.0\n", "self.grad = 0.0\n"), "NO_SEED"),
     Mistake("not_reversed", 2, Edit("for node in reversed(topo):", "for node in topo:"), "ORDER",
             what="walks the graph from the leaves: no reversed()",
-            fails=("2.1", "2.2", "2.4", "2.5", "2.6", "2.7")),
+            fails=("2.1", "2.2", "2.4", "2.5", "2.6", "2.7", "2.8", "2.9")),
     Mistake("preorder_topo", 2,
             Edit(("topo.append(v)", "visited.add(v)"), ("pass", "visited.add(v); topo.append(v)")),
             "ORDER"),
@@ -167,13 +240,21 @@ MISTAKES = [
         topo.append(v)
         """), "VISITED_TWICE",
             what="builds the order without a visited set: shared nodes come twice",
-            fails=("2.6", "2.7")),
+            fails=("2.6", "2.7", "2.8")),
     Mistake("seed_after_the_walk", 2,
             Edit(("self.grad = 1.0\n", "node._backward()"), ("pass\n", "node._backward(); self.grad = 1.0")),
             "SEED_LATE"),
     # with _prev a tuple the children come in a fixed order, and with seed 11 the shared node
     # y = tanh(-0.239) is negative: its early partial gradient has the other sign, so a.grad
     # comes out SMALLER than expected (the grader once named this mistake only when larger)
+    Mistake("breadth_first_backward", 2, Rewrite("Value", "backward", BREADTH_FIRST), "TOPO_ORDER",
+            what="calls _backward in breadth-first order from the output", check="2.8"),
+    Mistake("preorder_backward", 2, Rewrite("Value", "backward", PREORDER), "TOPO_ORDER",
+            what="calls _backward on each node as a depth-first walk first reaches it (pre-order)",
+            check="2.8"),
+    Mistake("module_level_topo", 2, (Rewrite("Value", "backward", MODULE_LEVEL_TOPO),
+                                     Append(MODULE_LEVEL_STATE)), "STALE_STATE",
+            what="topo and visited live at module level and are never emptied", fails=("2.9",)),
     Mistake("no_visited_set_shared_node", 2,
             Edit(("if v not in visited:", "self._prev = set(_children)"),
                  ("if True:", "self._prev = tuple(_children)")),
@@ -191,15 +272,33 @@ MISTAKES = [
             fails=("3.7", "3.9")),
     Mistake("pow_forgets_upstream", 3,
             Edit("other * self.data**(other - 1) * out.grad", "other * self.data**(other - 1)"),
-            "POW_RULE", also=("TANH_COMPOSED",)),
+            "FORGOT_UPSTREAM", also=("POW_RULE",)),
     Mistake("pow_k_x_to_the_k", 3,
             Edit("other * self.data**(other - 1) * out.grad", "other * self.data**other * out.grad"),
-            "POW_RULE", also=("TANH_COMPOSED",)),
+            "POW_RULE"),
     Mistake("exp_uses_input", 3,
             Edit("self.grad += out.data * out.grad", "self.grad += self.data * out.grad"),
-            "EXP_RULE", also=("TANH_COMPOSED",)),
+            "EXP_RULE"),
     Mistake("radd_calls_itself", 3, Edit("return self + other", "return other + self"),
-            "REFLECTED_RECURSION", also=("TANH_COMPOSED",)),
+            "REFLECTED_RECURSION"),
+    Mistake("radd_left_out", 3, Edit("def __radd__(", "def radd("), "REFLECTED",
+            what="no __radd__, so 2 + a has no meaning", check="3.2"),
+    Mistake("exp_assigns", 3,
+            Edit("self.grad += out.data * out.grad", "self.grad = out.data * out.grad"),
+            "REUSED_NODE", what="= instead of += in exp's _backward", fails=("3.6",)),
+    Mistake("pow_assigns", 3,
+            Edit("self.grad += other * self.data**(other - 1) * out.grad",
+                 "self.grad = other * self.data**(other - 1) * out.grad"),
+            "REUSED_NODE", what="= instead of += in the _backward of **", check="3.5"),
+    Mistake("relu_assigns", 3,
+            Edit("self.grad += (out.data > 0) * out.grad", "self.grad = (out.data > 0) * out.grad"),
+            "REUSED_NODE", what="= instead of += in relu's _backward", check="3.7"),
+    Mistake("neg_assigns", 3, Rewrite("Value", "__neg__", PRIMITIVE_NEGATION_ASSIGNS),
+            "REUSED_NODE", what="negation written as an operation of its own, with = in its "
+            "_backward", check="3.3"),
+    Mistake("div_assigns", 3, Rewrite("Value", "__truediv__", PRIMITIVE_DIVISION_ASSIGNS),
+            "REUSED_NODE", what="division written as an operation of its own, with = in its "
+            "_backward", check="3.4"),
     Mistake("neg_times_one", 3, Edit("return self * -1", "return self * 1"), None),
     Mistake("sub_adds", 3, Edit("return self + (-other)", "return self + other"), None),
     Mistake("add_no_number_coercion", 3,
@@ -213,19 +312,29 @@ MISTAKES = [
     Mistake("neuron_without_bias", 4, Edit("zip(self.w, x)), self.b)", "zip(self.w, x)))"),
             "NEURON_OUTPUT", also=("NO_GRAPH",)),
     Mistake("neuron_bias_first", 4, Edit("return self.w + [self.b]", "return [self.b] + self.w"),
-            "PARAM_ORDER", what="parameters() lists the bias first",
-            fails=("4.1", "4.2", "4.3", "4.6", "4.7")),
+            "PARAM_ORDER", what="parameters() lists the bias first", fails=("4.1",)),
+    Mistake("neuron_parameters_without_bias", 4, Edit("return self.w + [self.b]", "return self.w"),
+            "PARAMS_NO_BIAS", what="Neuron.parameters() leaves out the bias b", fails=("4.1",)),
     Mistake("neuron_float_math", 4, Edit("return act.tanh()", "return Value(math.tanh(act.data))"),
             "NO_GRAPH"),
     Mistake("layer_list_for_one", 4,
             Edit("return outs[0] if len(outs) == 1 else outs", "return outs"), "LAYER_SINGLE",
-            what="Layer returns a list also when nout == 1", fails=("4.3", "4.6")),
+            what="Layer returns a list also when nout == 1", fails=("4.3",)),
     Mistake("layer_repeats_first_neuron", 4,
             Edit("for p in neuron.parameters()]", "for p in self.neurons[0].parameters()]"),
             "PARAM_ORDER"),
     Mistake("mlp_skips_last_layer", 4,
             Edit("for i in range(len(nouts))]", "for i in range(len(nouts) - 1)]"), "MLP_SIZES"),
     Mistake("mlp_every_layer_takes_nin", 4, Edit("[i], ", "[0], "), "MLP_SIZES"),
+    Mistake("mlp_feeds_x_to_every_layer", 4, Lines("""
+        for layer in self.layers:
+            x = layer(x)
+        return x
+        """, """
+        for layer in self.layers:
+            out = layer(x)
+        return out
+        """), "MLP_CHAIN", what="every layer reads the MLP's input x", fails=("4.6",)),
     # ---- stage 5: train ---------------------------------------------------------------------
     Mistake("train_no_zero_grad", 5, Edit("p.grad = 0.0", "pass"), "TRAIN_NOT_ZEROED"),
     Mistake("train_never_zeroes", 5, Lines("""
@@ -263,7 +372,7 @@ HANGS = [
         while i >= 0:
             topo[i]._backward()
         """), "TIMEOUT", what="an index loop that never moves its index: backward() never ends",
-            fails=("2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "2.7")),
+            fails=("2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "2.7", "2.8", "2.9")),
 ]
 
 # Every hint constant of autograder.messages: a student-facing sentence naming a misconception.
@@ -386,6 +495,15 @@ PRIMITIVE_DIVISION = '''
         out._backward = _backward
         return out
     '''
+PRIMITIVE_NEGATION = '''
+    def __neg__(self):
+        out = Value(-self.data, (self,), 'neg')
+
+        def _backward():
+            self.grad += -1.0 * out.grad
+        out._backward = _backward
+        return out
+    '''
 BACKWARD_ZEROES_FIRST = '''
     def backward(self):
         topo, visited = [], set()
@@ -480,6 +598,7 @@ VARIANTS = [
     Variant("other_op_names", (Edit("(self, other), '+')", "(self, other), 'add')"),
                                Edit("(self, other), '*')", "(self, other), 'mul')"))),
     Variant("division_as_a_primitive", Rewrite("Value", "__truediv__", PRIMITIVE_DIVISION), stage=3),
+    Variant("negation_as_a_primitive", Rewrite("Value", "__neg__", PRIMITIVE_NEGATION), stage=3),
     Variant("backward_zeroes_grads_first", Rewrite("Value", "backward", BACKWARD_ZEROES_FIRST),
             what="backward() that starts from clean gradients: calling it twice gives the same "
                  "result", stage=2),

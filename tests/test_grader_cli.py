@@ -11,6 +11,7 @@ import pytest
 
 import grader_bank as bank
 from autograder import messages as M
+from autograder.checks import CHECKS
 from grader_run import Job, contract_problems, grade_all, run_cli
 
 
@@ -161,12 +162,13 @@ def test_does_every_results_json_follow_the_contract(graded):
 
 def test_does_the_contract_check_catch_a_broken_results_json():
     """The checker itself: a score that is not the sum, a missing tag, a leaked test."""
-    good = {"score": 3, "execution_time": 0.1, "output": "", "stdout_visibility": "hidden",
+    points = CHECKS["1.1"].points
+    good = {"score": points, "execution_time": 0.1, "output": "", "stdout_visibility": "hidden",
             "tests": [{"name": "1.1 The L example, backpropagated by hand", "number": "1.1",
-                       "score": 3, "max_score": 3, "status": "passed", "output": "ok",
+                       "score": points, "max_score": points, "status": "passed", "output": "ok",
                        "tags": ["stage1"], "visibility": "visible"}]}
     assert contract_problems(good) == []
-    assert contract_problems(dict(good, score=2))
+    assert contract_problems(dict(good, score=points + 1))
     assert contract_problems(dict(good, tests=[dict(good["tests"][0], tags=[])]))
     assert contract_problems(dict(good, output="def test_L_example_by_hand(student):"))
     assert contract_problems({k: v for k, v in good.items() if k != "stdout_visibility"})

@@ -109,6 +109,35 @@ def test_is_no_hint_for_another_mistake_given(graded, mistake_id):
     assert given <= allowed, f"hints given: {sorted(given)}; hints that fit: {sorted(allowed)}"
 
 
+def hints_given(g, stage=None):
+    return {name for name in messages.MISCONCEPTIONS
+            for t in g.failed(stage) if getattr(messages, name) in t["output"]}
+
+
+@pytest.mark.parametrize("hint", messages.MISCONCEPTIONS)
+def test_is_every_hint_given_for_its_mistake_and_not_for_a_neighbour(graded, hint):
+    """A hint comes from the mistake it names, and a mistake of the same stage that it does
+    not name fails checks without it."""
+    named = [m for m in bank.MISTAKES if m.hint == hint and not m.hint_xfail]
+    assert named, f"no mistake of the catalogue is named by {hint}"
+    assert any(hint in hints_given(graded[m.id], m.stage) for m in named), \
+        f"{hint} is not given for {[m.id for m in named]}"
+    stage = named[0].stage
+    neighbours = [m for m in bank.MISTAKES if m.stage == stage and hint not in (m.hint, *m.also)
+                  and not m.misleading_xfail and graded[m.id].failed(stage)]
+    assert neighbours, f"no other mistake of stage {stage} to hold {hint} to"
+    assert all(hint not in hints_given(graded[m.id]) for m in neighbours), \
+        [m.id for m in neighbours if hint in hints_given(graded[m.id])]
+
+
+def test_does_each_hint_constant_name_a_misconception():
+    """MISCONCEPTIONS lists hint constants of messages.py, each a plain sentence."""
+    for name in messages.MISCONCEPTIONS:
+        text = getattr(messages, name)
+        assert isinstance(text, str) and "{" not in text and text[-1] in ".?", name
+    assert len(set(messages.MISCONCEPTIONS)) == len(messages.MISCONCEPTIONS)
+
+
 @pytest.mark.parametrize("mistake_id", params())
 def test_does_the_score_add_up_and_say_what_failed(graded, mistake_id):
     g = graded[mistake_id]

@@ -509,7 +509,7 @@ CASES = [
     Case("calls_sys_exit_in_tanh",
          ref_edited("t = math.tanh(self.data)", "t = math.tanh(self.data); sys.exit(0)",
                     before="import sys\n"),
-         lose={1: ["1.2", "1.5", "1.6"]}, at_limits=True),
+         lose={1: ["1.2", "1.5", "1.6", "1.8"]}, at_limits=True),
     Case("calls_os_exit_at_import", ref_plus("import os\nos._exit(0)\n"),
          lose={s: ALL for s in STAGES}, at_limits=True),
     Case("calls_os_exit_in_backward",

@@ -1,7 +1,10 @@
 """Stage 1: the _backward closures of +, * and tanh, each called by hand, one at a time.
 
 The student's Value is used as it is; backward() is never called, so these checks do not
-depend on stage 2.
+depend on stage 2. Each property has its own check: the local derivative under an upstream
+gradient other than 1 (1.3-1.5), accumulation into a gradient already there (1.6) and from
+both uses of one value (1.7), the operands kept in _prev (1.8). The accumulation checks
+compare the student's code with itself, so a wrong local derivative costs only its own check.
 """
 
 import math
@@ -9,7 +12,7 @@ import math
 import pytest
 
 from autograder import messages as M
-from autograder.expect import Mistake, close, expect, expect_public_grads
+from autograder.expect import Mistake, close, expect_public_grads
 from autograder.programs import L_EXAMPLE, L_GRADS, L_ORDER, NEURON, NEURON_GRADS, NEURON_ORDER, parent_op
 
 OP_WORDS = {"add": "+", "mul": "*", "tanh": "tanh"}
@@ -43,11 +46,17 @@ def upstream(rng):
     return rng.choice([-1, 1]) * rng.uniform(1.5, 3.0)
 
 
-def one_op(student, op, a, b, g, start=(0.0, 0.0)):
-    """out = a op b (or op(a)), with a.grad, b.grad starting at `start`, out.grad = g."""
-    nodes = [["a", "leaf", a]] + ([["b", "leaf", b]] if b is not None else [])
-    nodes.append(["out", op, "a", "b"] if b is not None else ["out", op, "a"])
-    grads = [["a", start[0]]] + ([["b", start[1]]] if b is not None else []) + [["out", g]]
+def one_op(student, op, a, b, g, start=(0.0, 0.0), same=False, prev=False):
+    """out = a op b (or op(a), or a op a when same), with a.grad, b.grad starting at `start`,
+    out.grad = g, then out._backward(); with prev, what out._prev holds (the operator is
+    still used whole, _backward too, so that a stub earns nothing)."""
+    nodes = [["a", "leaf", a]] + ([["b", "leaf", b]] if b is not None and not same else [])
+    other = "a" if same else "b"
+    nodes.append(["out", op, "a", other] if b is not None else ["out", op, "a"])
+    leaves = [n[0] for n in nodes[:-1]]
+    grads = [[n, s] for n, s in zip(leaves, start)] + [["out", g]]
+    if prev:
+        return student.graph(nodes, grads=grads, local=["out"], prev=["out"], read=["out"])
     return student.graph(nodes, grads=grads, local=["out"], read=[n[0] for n in nodes])
 
 
@@ -65,7 +74,9 @@ def local_check(student, rng, op, derivative, diagnose):
                               diagnose(name, got[name]["grad"], a, b, g))
 
 
-def _expr(op):
+def _expr(op, same=False):
+    if same:
+        return {"add": "a + a", "mul": "a * a"}[op]
     return {"add": "a + b", "mul": "a * b", "tanh": "a.tanh()"}[op]
 
 
@@ -120,25 +131,53 @@ def test_tanh_local_derivative(student, rng):
 
 @pytest.mark.check("1.6")
 def test_gradients_accumulate(student, rng):
+    # Whatever the student's local derivative is (1.3-1.5 judge it), an input that already
+    # holds a gradient must end with that gradient plus the very same contribution.
     for op in ("add", "mul", "tanh"):
         a, b = rng.uniform(-2, 2), (rng.uniform(-2, 2) if op != "tanh" else None)
         g, before = upstream(rng), (rng.uniform(0.5, 2.0), rng.uniform(0.5, 2.0))
+        fresh = one_op(student, op, a, b, g)
         got = one_op(student, op, a, b, g, start=before)
-        fresh = g * _numeric(op)("a", a, b)
-        if not close(got["a"]["grad"], before[0] + fresh, rel=1e-6):
-            hint = M.OVERWRITES_GRAD if close(got["a"]["grad"], fresh, rel=1e-5) else None
-            raise Mistake(f"a.grad held a gradient before out = {_expr(op)} passed its own back; "
-                          "afterwards it should hold the sum of both, and it does not.", hint)
+        for i, name in enumerate(["a", "b"] if b is not None else ["a"]):
+            part = fresh[name]["grad"]
+            if close(part, 0.0):
+                raise Mistake(f"out = {_expr(op)} passed no gradient at all to {name} when "
+                              "out._backward() ran, so no accumulation can be seen.")
+            if not close(got[name]["grad"], before[i] + part, rel=1e-6):
+                hint = M.OVERWRITES_GRAD if close(got[name]["grad"], part, rel=1e-6) else None
+                raise Mistake(f"{name}.grad held a gradient before out = {_expr(op)} passed its "
+                              "own back; afterwards it should hold the sum of both, and it "
+                              "does not.", hint)
 
 
 @pytest.mark.check("1.7")
 def test_same_value_on_both_sides(student, rng):
-    for op, derivative in (("add", lambda a: 2.0), ("mul", lambda a: 2 * a)):
+    # a + a must give a the gradient of both uses: what a + b gives a and b together.
+    for op in ("add", "mul"):
         a, g = rng.uniform(0.5, 2.0), upstream(rng)
-        got = student.graph([["a", "leaf", a], ["out", op, "a", "a"]],
-                            grads=[["out", g]], local=["out"], read=["a", "out"])
-        want = g * derivative(a)
-        if not close(got["a"]["grad"], want, rel=1e-6):
-            hint = M.REUSED_NODE if close(got["a"]["grad"], want / 2, rel=1e-5) else None
-            expr = "a + a" if op == "add" else "a * a"
-            raise Mistake(f"For out = {expr}, a.grad after out._backward() is wrong.", hint)
+        apart = one_op(student, op, a, a, g)
+        parts = (apart["a"]["grad"], apart["b"]["grad"])
+        got = one_op(student, op, a, a, g, same=True)["a"]["grad"]
+        if not close(got, parts[0] + parts[1], rel=1e-6):
+            hint = M.REUSED_NODE if any(close(got, p, rel=1e-6) for p in parts) else None
+            raise Mistake(f"For out = {_expr(op, same=True)}, a.grad after out._backward() "
+                          f"is not the sum of what the two sides of {_expr(op)} receive.", hint)
+
+
+@pytest.mark.check("1.8")
+def test_result_remembers_its_operands(student, rng):
+    for op, same in (("add", False), ("mul", False), ("tanh", False), ("add", True)):
+        a = rng.uniform(0.5, 2.0)
+        b = None if op == "tanh" else a if same else rng.uniform(-2, 2)
+        got = one_op(student, op, a, b, 1.0, same=same, prev=True)["out"]
+        want = {"a"} if same or op == "tanh" else {"a", "b"}
+        expr = _expr(op, same)
+        if not got["is_value"]:
+            raise Mistake(f"out = {expr} is not a Value.")
+        held = set(got["prev"])
+        if not want <= held:
+            missing = " and ".join(sorted(want - held))
+            raise Mistake(f"For out = {expr}, out._prev does not hold {missing}.", M.PREV_MISSING)
+        if held != want or got["prev_others"]:
+            raise Mistake(f"For out = {expr}, out._prev holds more than the Values out was "
+                          "made from.")
