@@ -17,7 +17,7 @@ from .limits import Limits
 from .loader import load_submission
 from .messages import missing_module_notes
 from .plugin import GraderError
-from .results import CheckResult, SubmissionResult
+from .results import SubmissionResult
 from .session import Grading
 
 SUITE = Path(__file__).with_name("suite")
@@ -87,13 +87,11 @@ class _Loop:
         if source.stage_note and not self.stages and not source.problem:
             result.notes.insert(0, source.stage_note)
         if source.problem:
-            result.notes.insert(0, source.problem)
-            result.checks = [_not_graded(c, source.problem) for c in TABLE if c.stage in stages]
-            result.execution_time = time.monotonic() - started
-            return result
+            return self.not_graded(result, messages.LOAD_FAILED.format(reason=source.problem),
+                                   "load", [source.problem, *result.notes], started)
         signs = tampering.screen(source.cells)
         if signs:
-            return self.tampered(result, stages, started, signs)
+            return self.tampered(result, started, signs)
         grading = Grading(source, self.limits, self.level, stages)
         session.config.stash[plugin.GRADING] = grading
         chosen = [item for item in session.items if item.stash[plugin.CHECK].stage in stages]
@@ -121,23 +119,24 @@ class _Loop:
             result.notes.insert(0, grading.worker.load_problem)
         result.output = grading.worker.output
         if grading.worker.tampered:
-            return self.tampered(result, stages, started)
+            return self.tampered(result, started)
         result.execution_time = time.monotonic() - started
         return result
 
-    @staticmethod
-    def tampered(result, stages, started, signs=()):
+    def tampered(self, result, started, signs=()):
         """Every check of every stage at 0: nothing the code answered can be trusted."""
         seen = f" (it uses {', '.join(signs)})" if signs else ""
-        result.notes = [messages.TAMPERED + seen]
-        result.stage_notes = {}
-        result.checks = [CheckResult(id=c.id, name=c.name, stage=c.stage, points=c.points,
-                                     score=0, passed=False, description=c.description,
-                                     message=messages.TAMPERED, kind="tampered",
-                                     visibility=c.visibility)
-                         for c in TABLE if c.stage in stages]
-        result.execution_time = time.monotonic() - started
-        return result
+        return self.not_graded(result, messages.TAMPERED, "tampered",
+                               [messages.TAMPERED + seen], started)
+
+    @staticmethod
+    def not_graded(result, message, kind, notes, started):
+        """The result, with a zero for every check of its stages and this reason."""
+        graded = SubmissionResult.not_graded(
+            result.id, result.stages, message, kind, notes=notes, output=result.output,
+            stage_from_metadata=result.stage_from_metadata, sandbox=result.sandbox)
+        graded.execution_time = time.monotonic() - started
+        return graded
 
 
 def cell_error_notes(errors, shown=3):
@@ -153,12 +152,6 @@ def cell_error_notes(errors, shown=3):
         notes.append(f"In all, {len(errors)} cells raised an error when run (the checks below "
                      "say what each stage is missing).")
     return notes
-
-
-def _not_graded(check, reason):
-    return CheckResult(id=check.id, name=check.name, stage=check.stage, points=check.points,
-                       score=0, passed=False, description=check.description,
-                       message=f"Not graded: {reason}", kind="load", visibility=check.visibility)
 
 
 def _run_suite(loop, seed):

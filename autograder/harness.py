@@ -668,8 +668,11 @@ class Workbench:
                     for method in needs.get(name, {}).get("methods", []):
                         self._look_for(obj, name, method)
         # the reference code sees the student's classes too (a reference Layer of the
-        # student's Neuron objects), as the student's code sees the reference ones
-        ref_ns.update(self.names)
+        # student's Neuron objects), as the student's code sees the reference ones; where
+        # the reference already has its way to make a class's values (a hybrid Value), it
+        # keeps it
+        for name, value in self.names.items():
+            ref_ns.setdefault(name, value)
         return {}
 
     def _stand_in(self, name):

@@ -19,8 +19,9 @@ REFERENCE = Path(__file__).with_name("reference.py")
 STAGE_NAMES = {stage: list(names) for stage, names in STAGE_UNITS.items()}
 # What each stage's checks use of the student's classes, besides operators: when one is
 # missing but the class has it under another name (`backprop`), the stage says so once.
-# Stage 3 reads _prev through the reference backward(), which walks the student's outputs.
-STAGE_NEEDS = {1: {"Value": {"methods": ["tanh"]}},
+# Stage 1 reads _prev (check 1.8); stage 3 reads it through the reference backward(), which
+# walks the student's outputs.
+STAGE_NEEDS = {1: {"Value": {"methods": ["tanh"], "attributes": ["_prev"]}},
                2: {"Value": {"methods": ["backward"]}},
                3: {"Value": {"methods": ["exp", "relu"], "attributes": ["_prev"]}},
                4: {cls: {"methods": ["parameters"]} for cls in STAGE_NAMES[4]},

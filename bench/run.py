@@ -329,10 +329,10 @@ def breakdown(tmp, runs=5):
     spent = {"start": 0.0, "wait": 0.0}
     original_start, original_request = worker_module.Worker.start, worker_module.Worker.request
 
-    def start(self):
+    def start(self, *args, **kwargs):
         t = time.perf_counter()
         try:
-            return original_start(self)
+            return original_start(self, *args, **kwargs)
         finally:
             spent["start"] += time.perf_counter() - t
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import nbformat
 
 from autograder import messages as M
+from autograder.checks import TABLE
 from course.edits import add_to_class, apply_edit, replace_definition
 from course.mistakes import reference_text
 
@@ -288,7 +289,7 @@ def layer_returns_a_list(ref):
 
 
 STAGE_3_BACKPROPAGATES = ["3.2", "3.3", "3.4", "3.5", "3.6", "3.7", "3.8", "3.9"]
-STAGE_2 = ["2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "2.7"]
+STAGE_2 = [c.id for c in TABLE if c.stage == 2]      # every check of stage 2 calls backward()
 
 CORRECT = [
     LearnerFile("numpy_matplotlib_and_plots", "micrograd.py", numpy_and_matplotlib,
@@ -335,12 +336,12 @@ RENAMED = [
     # stage 3 backpropagates through the student's operators with the reference backward(),
     # which walks _prev (3.1 only adds and multiplies numbers, without backward())
     LearnerFile("prev_named_parents", "micrograd.py", rename_prev,
-                lost={3: STAGE_3_BACKPROPAGATES}, stage_note=("_parents", "_prev"),
+                lost={1: ["1.8"], 3: STAGE_3_BACKPROPAGATES}, stage_note=("_parents", "_prev"),
                 check_says="_prev"),
     # 4.3 calls Layers of one neuron, 4.6 MLPs whose last layer has one (4.7 sums the
     # outputs, a list or not, and backpropagates)
     LearnerFile("layer_always_returns_a_list", "micrograd.py", layer_returns_a_list,
-                lost={4: ["4.3", "4.6"]}, stage_note=("returns a list",),
+                lost={4: ["4.3"]}, stage_note=("returns a list",),
                 check_says=M.LAYER_SINGLE),
     # a Value that cannot be made from a number alone: every check that makes one, in the
     # stages that use the student's Value
@@ -350,7 +351,7 @@ RENAMED = [
     # numpy where it is used: only the checks that call tanh (1.2 the lecture's neuron,
     # 1.5 tanh, 1.6 accumulation over +, * and tanh); stages 2-5 use the reference tanh
     LearnerFile("numpy_used_in_tanh", "micrograd.py", numpy_in_tanh,
-                lost={1: ["1.2", "1.5", "1.6"]}, notes=("numpy is not available",),
+                lost={1: ["1.2", "1.5", "1.6", "1.8"]}, notes=("numpy is not available",),
                 check_says=M.NOT_AVAILABLE_USED.format(module="numpy")),
     LearnerFile("numpy_in_the_class_body", "micrograd.py", numpy_in_the_class_body,
                 lost={1: "all", 2: "all", 3: "all"}, notes=("numpy is not available", "line "),
