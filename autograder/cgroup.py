@@ -6,7 +6,8 @@ A control group bounds the worker and every process it starts, together:
 - `pids.max`: how many processes and threads, all together (a fork storm stops there);
 - `cpu.cfs_quota_us`: at most one core, all together, whatever the host's scheduler does, so
   a submission that forks cannot take its neighbours' cores;
-- `memory.limit_in_bytes`: the memory of all of them, files in memory-backed folders included.
+- `memory.limit_in_bytes`: the memory of all of them, files in memory-backed folders included;
+- `cpuacct.usage`: the CPU time all of them used, which the judge's time limits count.
 When the worker ends, every process still in the group is killed, also one that left the
 worker's session (setsid), and the group is removed.
 
@@ -23,7 +24,7 @@ import time
 from pathlib import Path
 
 ROOT = Path("/sys/fs/cgroup")
-CONTROLLERS = ("pids", "cpu", "memory")
+CONTROLLERS = ("pids", "cpu", "memory", "cpuacct")
 _numbers = itertools.count()
 
 
@@ -59,7 +60,11 @@ class WorkerGroup:
     _idle = []
 
     def __init__(self, folders):
-        self.folders = folders      # one folder per controller
+        self.folders = folders      # one folder per hierarchy (cpu and cpuacct may share one)
+
+    def folder(self, controller):
+        """The group's folder in the hierarchy that holds `controller`."""
+        return next(f for f in self.folders if (f / f"{controller}.{_FILE[controller]}").exists())
 
     @classmethod
     def acquire(cls, processes, memory_bytes, owner=None):
@@ -69,12 +74,13 @@ class WorkerGroup:
         if group is None:
             return None
         try:
-            pids, cpu, memory = group.folders
-            (pids / "pids.max").write_text(str(processes))
+            (group.folder("pids") / "pids.max").write_text(str(processes))
             period = 100_000
+            cpu = group.folder("cpu")
             (cpu / "cpu.cfs_period_us").write_text(str(period))
             (cpu / "cpu.cfs_quota_us").write_text(str(period))     # one core, all together
-            (memory / "memory.limit_in_bytes").write_text(str(memory_bytes))
+            (group.folder("memory") / "memory.limit_in_bytes").write_text(str(memory_bytes))
+            group.usage_file = group.folder("cpuacct") / "cpuacct.usage"
             for folder in group.folders:
                 os.chown(folder / "cgroup.procs", owner if owner is not None else 0, -1)
         except OSError:
@@ -90,7 +96,7 @@ class WorkerGroup:
         name = f"{PREFIX}{os.getpid()}-{next(_numbers)}"
         group = cls([])
         try:
-            for folder in (_own_group(c) / name for c in CONTROLLERS):
+            for folder in dict.fromkeys(_own_group(c) / name for c in CONTROLLERS):
                 folder.mkdir()
                 group.folders.append(folder)
         except OSError:
@@ -112,6 +118,14 @@ class WorkerGroup:
         """argv, started inside this group."""
         return ["/bin/sh", "-c", JOIN_THEN_EXEC, "sh",
                 *(str(folder / "cgroup.procs") for folder in self.folders), "--", *argv]
+
+    def cpu_seconds(self):
+        """CPU time used by every process that was ever in the group (also by earlier
+        workers: callers take differences)."""
+        try:
+            return int(self.usage_file.read_text()) / 1e9
+        except (OSError, ValueError):
+            return 0.0
 
     def pids(self):
         found = set()
@@ -158,6 +172,7 @@ class WorkerGroup:
 
 
 PREFIX = "micrograd-worker-"
+_FILE = {"pids": "max", "cpu": "cfs_quota_us", "memory": "limit_in_bytes", "cpuacct": "usage"}
 
 
 def _remove_leftovers():

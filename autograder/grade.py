@@ -18,7 +18,7 @@ from .loader import load_submission
 from .messages import missing_module_notes
 from .plugin import GraderError
 from .results import SubmissionResult
-from .session import Grading
+from .session import Grading, reference_cpu
 
 SUITE = Path(__file__).with_name("suite")
 ALL_STAGES = list(contract.STAGES)
@@ -92,7 +92,7 @@ class _Loop:
         signs = tampering.screen(source.cells)
         if signs:
             return self.tampered(result, started, signs)
-        grading = Grading(source, self.limits, self.level, stages)
+        grading = Grading(source, self.limits, self.level, stages, reference_cpu)
         session.config.stash[plugin.GRADING] = grading
         chosen = [item for item in session.items if item.stash[plugin.CHECK].stage in stages]
         results, bugs = {}, []

@@ -382,9 +382,13 @@ def _disarm():
     _setitimer(_PROF, 0)
 
 
-def load(cells, cell_seconds=None):
+def load(cells, cell_seconds=None, cell_wall_seconds=None):
     """Run the cells; returns the namespace, the errors of the cells that raised, and the
-    modules that top-level imports could not find (with where the code used them)."""
+    modules that top-level imports could not find (with where the code used them).
+
+    A cell may use `cell_seconds` of CPU time (a busy machine makes it wait, not fail), and
+    `cell_wall_seconds` of wall-clock time for code that sleeps."""
+    cell_wall_seconds = cell_wall_seconds or 10 * (cell_seconds or 0) + 1
     module = types.ModuleType("submission")
     module.__dict__["__builtins__"] = __builtins__
     module.__dict__["get_ipython"] = IPythonStandIn
@@ -403,9 +407,9 @@ def load(cells, cell_seconds=None):
             try:
                 if cell_seconds:
                     if later_cpu is None:
-                        _arm(cell_seconds)
+                        _arm(cell_wall_seconds, cell_seconds)
                     else:
-                        _arm(min(cell_seconds, LATER_CELL_WALL_SECONDS), max(later_cpu, MOMENT))
+                        _arm(min(cell_wall_seconds, LATER_CELL_WALL_SECONDS), max(later_cpu, MOMENT))
                 try:
                     cell.run(module.__dict__, missing)
                 finally:
@@ -1177,7 +1181,8 @@ def main():
     tampered, real_answer, recv = [], answer, channel.recv_stream
     install_guard(tampered)
 
-    namespace, errors, missing = load(init["cells"], init["limits"].get("cell_seconds"))
+    namespace, errors, missing = load(init["cells"], init["limits"].get("cell_seconds"),
+                                      init["limits"].get("cell_wall_seconds"))
     bench = Workbench(namespace, [cell["source"] for cell in init["cells"]],
                       load_failed=bool(errors) or any(m["used"] for m in missing))
     defined = [name for name in CONTRACT_NAMES if name in namespace]

@@ -14,9 +14,12 @@ from .text import clip  # noqa: F401  (the worker side cuts the student's text w
 
 DURING_LOAD = "while your code ran from the top, before any check"
 DURING_REQUEST = "while a check was running"
-TIMEOUT = ("Your code was stopped {during}: it ran for more than {seconds:g} second(s). "
+TIMEOUT = ("Your code was stopped {during}: it computed for more than {seconds:.2g} second(s). "
            "Look for a loop that never ends (for example in backward(), a graph walk "
            "that never marks a node as visited).")
+STALLED = ("Your code was stopped {during}: it was still not done after {seconds:.3g} second(s), "
+           "most of them spent waiting rather than computing (time.sleep(), input(), or "
+           "waiting for something that never comes).")
 PROTOCOL = ("Your code interfered with the grader's connection to it (it wrote to a file "
             "descriptor it does not own), so its answers could not be read.")
 STAGE_STOPPED = ("Not run: an earlier check of this stage was stopped because your code ran "

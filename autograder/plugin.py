@@ -22,7 +22,7 @@ from . import messages
 from .checks import CHECKS
 from .expect import Mistake
 from .results import CheckResult
-from .session import ReferenceView, StudentProblem
+from .session import StudentProblem, reference_view
 
 GRADING = pytest.StashKey()     # config.stash: the session.Grading of the submission graded
 SEED = pytest.StashKey()        # config.stash: the seed of this run's random inputs
@@ -107,14 +107,9 @@ def student(request):
     return request.config.stash[GRADING].view(request.node.stash[CHECK].stage)
 
 
-_reference = []
-
-
 @pytest.fixture
 def reference():
-    if not _reference:
-        _reference.append(ReferenceView())
-    return _reference[0]
+    return reference_view()
 
 
 @pytest.fixture

@@ -5,13 +5,16 @@ and get numbers back, or a `StudentProblem` that already says, for the student, 
 are none: not implemented yet, an exception with the line it came from, a timeout, a crash.
 
 Three pieces, each with one job:
-- `TimeBudget` (budget.py): how much time the student's code may still use;
+- `TimeBudget` (budget.py): how much time the student's code may still use, kept twice: in
+  CPU time (what the code needs: a busy machine does not change it) and in wall-clock time
+  (a generous backstop for code that sleeps or waits);
 - `WorkerHandle`: the process that runs the submission's code, started when first needed
   and again after it dies, so one crash costs only the checks it touches;
 - `Grading.ask(stage, probe)`: one question to the student's code of one stage, asked once
   per grading (two checks asking the same question share the answer).
 """
 
+import functools
 import json
 import re
 import time
@@ -56,8 +59,10 @@ class WorkerHandle:
     def alive(self):
         return self.worker is not None and self.worker.alive
 
-    def start(self, seconds=None):
-        """Start a worker and run the cells (within `seconds`; default the load limit)."""
+    def start(self, seconds=None, wall_seconds=None):
+        """Start a worker and run the cells (within `seconds` of CPU time and `wall_seconds`
+        of wall-clock time; default the load limit and its backstop)."""
+        self.used = (0.0, 0.0)
         if self.tampered:
             raise StudentProblem(messages.TAMPERED, "tampered")
         if self.load_problem:
@@ -65,9 +70,9 @@ class WorkerHandle:
         self.close()
         self.worker, self.prepared = Worker(self.cells, self.limits, self.level), None
         try:
-            info = self.worker.start(seconds)
+            info = self.worker.start(seconds, wall_seconds)
         except WorkerProblem as problem:
-            self.worker = None
+            self.used, self.worker = self.worker.used, None
             if problem.kind == "tampered":
                 self.tampered = True
                 raise StudentProblem(messages.TAMPERED, "tampered") from None
@@ -75,16 +80,21 @@ class WorkerHandle:
                 self.load_problem = messages.LOAD_FAILED.format(reason=problem.message)
                 raise StudentProblem(self.load_problem, "load") from None
             raise
+        self.used = self.worker.used
         if self.loaded is None:
             self.loaded = info
 
-    def request(self, payload, seconds, limit):
+    used = (0.0, 0.0)              # (CPU, wall) seconds of the last start or request
+
+    def request(self, payload, seconds, limit, wall_seconds):
+        worker, self.used = self.worker, (0.0, 0.0)
         try:
-            reply = self.worker.request(payload, seconds, messages.DURING_REQUEST, limit)
+            reply = worker.request(payload, seconds, messages.DURING_REQUEST, limit, wall_seconds)
         except WorkerProblem:
             self.prepared = None
             raise
         finally:
+            self.used = worker.used
             self.tampered = self.tampered or (self.worker is not None and self.worker.forged > 0)
         if "tampered" in reply or self.tampered:
             self.tampered = True
@@ -103,9 +113,14 @@ class WorkerHandle:
 class Grading:
     """One submission under grading: its worker, its time budget, the answers so far."""
 
-    def __init__(self, submission, limits, level, stages):
+    def __init__(self, submission, limits, level, stages, reference_cpu=None):
+        """reference_cpu(request) -> the CPU seconds the reference code needs to answer it
+        (None: unknown), for the check's own limit."""
         self.submission, self.limits = submission, limits
+        self.reference_cpu = reference_cpu or (lambda request: None)
         self.budget = TimeBudget(stages, limits.test_seconds, limits.submission_seconds)
+        self.wall = TimeBudget(stages, limits.backstop(limits.test_seconds),
+                               limits.wall_factor * limits.submission_seconds)
         self.worker = WorkerHandle(submission.cells, limits, level)
         self.answers = {}            # question -> the worker's reply, as JSON text
         self.stage_notes = {}        # stage -> what its classes deviate from the contract in
@@ -113,7 +128,20 @@ class Grading:
     def view(self, stage):
         """What one check of `stage` holds: this submission, with that stage's classes."""
         self.budget.begin_check()
+        self.wall.begin_check()
         return StageView(self, stage)
+
+    def _charge(self, stage):
+        cpu, wall = self.worker.used
+        self.budget.charge(stage, cpu)
+        self.wall.charge(stage, wall)
+
+    def _out_of_time(self, stage):
+        """None, or the problem to raise when the stage has no time left in either clock."""
+        if self.budget.left(stage) <= 0 or self.wall.left(stage) <= 0:
+            return StudentProblem(messages.BUDGET.format(seconds=self.budget.stage_seconds(stage)),
+                                  "budget")
+        return None
 
     def close(self):
         self.worker.close()
@@ -156,29 +184,31 @@ class Grading:
         if self.worker.alive:
             return
         # loading again after a crash counts against the stage's time
-        left = self.budget.left(stage)
-        if left <= 0:
-            raise StudentProblem(messages.BUDGET.format(seconds=self.budget.stage_seconds(stage)),
-                                 "budget")
-        started = time.monotonic()
+        if problem := self._out_of_time(stage):
+            raise problem
         try:
-            self.worker.start(min(self.limits.load_seconds, left))
+            self.worker.start(min(self.limits.load_seconds, self.budget.left(stage)),
+                              min(self.limits.backstop(self.limits.load_seconds),
+                                  self.wall.left(stage)))
         except WorkerProblem as problem:
             if problem.kind == "timeout":
                 self.budget.stop(stage)
             raise StudentProblem(problem.message, problem.kind) from None
         finally:
-            self.budget.charge(stage, time.monotonic() - started)
+            self._charge(stage)
 
     def _request(self, stage, payload):
-        left = self.budget.left(stage)
-        if left <= 0:
-            raise StudentProblem(messages.BUDGET.format(seconds=self.budget.stage_seconds(stage)),
-                                 "budget")
-        stage_bound = self.budget.stage_bound(stage)
-        started = time.monotonic()
+        if problem := self._out_of_time(stage):
+            raise problem
+        # the check's own limit follows what the reference needs for the same question
+        reference = self.reference_cpu(payload)
+        own = (self.limits.test_seconds if reference is None
+               else self.limits.check_seconds(reference))
+        left = min(own, self.budget.left(stage))
+        stage_bound = self.budget.stage_bound(stage) and self.budget.left(stage) < own
         try:
-            reply = self.worker.request(payload, left, self.limits.test_seconds)
+            reply = self.worker.request(payload, left, own,
+                                        min(self.limits.backstop(left), self.wall.left(stage)))
             self._note(stage, reply.get("notes"))
             return reply
         except WorkerProblem as problem:
@@ -189,7 +219,7 @@ class Grading:
                         seconds=self.budget.stage_seconds(stage)), "timeout") from None
             raise StudentProblem(problem.message, problem.kind) from None
         finally:
-            self.budget.charge(stage, time.monotonic() - started)
+            self._charge(stage)
 
 
     def _note(self, stage, notes):
@@ -277,6 +307,32 @@ class StageView:
 
 
 _REFERENCE_ANSWERS = {}
+_REFERENCE_CPU = {}
+
+
+@functools.cache
+def reference_view():
+    """The one ReferenceView of this process (its answers are kept for every submission)."""
+    return ReferenceView()
+
+
+def reference_cpu(request):
+    """The CPU seconds the reference code needs to answer `request` (a worker request:
+    probe and payload), measured the first time it is asked in this process; None for a
+    request the reference does not answer the same way (setting up a stage's classes)."""
+    if request.get("probe") in (None, "prepare"):
+        return None
+    payload = {k: v for k, v in request.items() if k != "probe"}
+    key = json.dumps([request["probe"], payload], sort_keys=True)
+    if key not in _REFERENCE_CPU:
+        view = reference_view()
+        started = time.thread_time()
+        try:
+            view._run(request["probe"], fresh=True, **payload)
+            _REFERENCE_CPU[key] = time.thread_time() - started
+        except Exception:           # a question the reference cannot answer: no own limit
+            _REFERENCE_CPU[key] = None
+    return _REFERENCE_CPU[key]
 
 
 class ReferenceView:
@@ -293,11 +349,12 @@ class ReferenceView:
         self.bench = Workbench({})
         self.bench.names = {name: getattr(reference, name) for name in contract.NAMES}
 
-    def _run(self, probe, **payload):
+    def _run(self, probe, fresh=False, **payload):
         # All submissions of one grading run get the same inputs, so the reference's answer
-        # to a question is computed once per process, not once per submission.
+        # to a question is computed once per process, not once per submission (`fresh`:
+        # computed again, to measure its time).
         key = json.dumps([probe, self.bench.names["train"].__name__, payload], sort_keys=True)
-        if key not in _REFERENCE_ANSWERS:
+        if key not in _REFERENCE_ANSWERS or fresh:
             reply = answer(self.bench, dict(payload, probe=probe))
             if not reply.get("ok"):
                 raise RuntimeError(f"the reference failed: {reply}")

@@ -2,15 +2,21 @@
 
 The worker (harness.py) runs in its own session, in a fresh temporary folder, with no
 site-packages. Answers come back on a private pipe as JSON lines; what the student prints
-goes to a capped file. Each request has a wall-clock deadline; past it, or when the process
-dies, the whole process group is killed and the judge gets a `WorkerProblem` that says what
-happened in plain words.
+goes to a capped file.
+
+Each request has two limits. The CPU time the worker and everything it started used (its
+control group's count, or its process tree's) is what the student's code needs, whatever
+else the machine is doing: waiting for a core costs nothing. A wall-clock backstop, many
+times longer, catches code that sleeps or blocks. Past either, or when the process dies,
+the whole process group is killed and the judge gets a `WorkerProblem` that says what
+happened in plain words. `used` holds what the last start or request took, in both clocks.
 """
 
 import hashlib
 import hmac
 import json
 import os
+import resource
 import secrets
 import shutil
 import signal
@@ -25,6 +31,7 @@ from .channel import Closed, LineReader, LineTooLong
 
 HARNESS = Path(__file__).with_name("harness.py")
 MAX_REPLY_BYTES = 2_000_000
+MOMENT = 0.005       # the shortest wait between two looks at the worker's CPU time
 
 
 class WorkerProblem(Exception):
@@ -46,11 +53,15 @@ class Worker:
         self._output_fd = None      # output.txt, opened by the judge before the code runs
         self._last_output = ""      # what was printed, kept when the worker is stopped
         self._next_id = 0
+        self._cpu_base = 0.0        # the CPU count when this worker started
+        self._cpu_seen = 0.0        # the highest CPU time seen so far (counts only grow)
+        self.used = (0.0, 0.0)      # (CPU, wall) seconds the last start or request took
 
     # -- life cycle ------------------------------------------------------------------------
 
-    def start(self, seconds=None):
-        """Run the submission's cells (within `seconds`, default the load limit); returns
+    def start(self, seconds=None, wall_seconds=None):
+        """Run the submission's cells within `seconds` of CPU time (default the load limit)
+        and `wall_seconds` of wall-clock time (default the backstop for that); returns
         {"cell_errors": [...], "defined": [...]}."""
         self.folder = Path(tempfile.mkdtemp(prefix="micrograd-worker-"))
         harness = self.folder / HARNESS.name
@@ -62,6 +73,8 @@ class Worker:
         read_end, write_end = os.pipe()
         self.group = WorkerGroup.acquire(self.limits.processes, self.limits.group_memory_bytes,
                                          sandbox.NOBODY if self.level == "separate-user" else None)
+        self._cpu_base = self.group.cpu_seconds() if self.group else _children_cpu()
+        self._cpu_seen = 0.0
         argv, where = sandbox.popen_arguments(self.level, self.folder, harness, write_end,
                                               self.limits.disk_mb, self.group)
         env = {"PATH": "/usr/bin:/bin", "HOME": str(self.folder), "LANG": "C.UTF-8",
@@ -77,10 +90,10 @@ class Worker:
                 "key": self._key.hex(), "cells": self.cells}
         self._write(init)
         limit = seconds or self.limits.load_seconds
-        deadline = time.monotonic() + limit
+        clock = self._clock(limit, wall_seconds or self.limits.backstop(limit), started=0.0)
         while True:
             # anything on the pipe that is not a well-formed load report is not ours: skip it
-            reply = self._read(max(deadline - time.monotonic(), 0), messages.DURING_LOAD, limit)
+            reply = self._read(clock, messages.DURING_LOAD, limit)
             if reply.get("loaded") is True and isinstance(reply.get("tampered"), list):
                 self.stop()
                 raise WorkerProblem("tampered", messages.TAMPERED)
@@ -95,6 +108,7 @@ class Worker:
 
     def stop(self):
         """Kill the worker and everything it started in its session; remove its folder."""
+        self.cpu_seconds()          # the last count, before the group goes to the next worker
         if self.proc is not None:
             try:
                 os.killpg(self.proc.pid, signal.SIGKILL)
@@ -125,6 +139,17 @@ class Worker:
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder = None
 
+    def cpu_seconds(self):
+        """CPU time the worker and what it started used since it started."""
+        if self.proc is not None:
+            if self.group is not None:
+                now = self.group.cpu_seconds() - self._cpu_base
+            else:
+                # no control group: the live process tree, plus the ones already reaped
+                now = _tree_cpu(self.proc.pid) + _children_cpu() - self._cpu_base
+            self._cpu_seen = max(self._cpu_seen, now)
+        return self._cpu_seen
+
     @property
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
@@ -140,18 +165,29 @@ class Worker:
 
     # -- requests ---------------------------------------------------------------------------
 
-    def request(self, payload, seconds, during, limit=None):
-        """Send one request; wait at most `seconds`. A timeout message names `limit` (the
-        limit the student can look up), which may be longer than the time that was left."""
+    def request(self, payload, seconds, during, limit=None, wall_seconds=None):
+        """Send one request; let it use at most `seconds` of CPU time and `wall_seconds` of
+        wall-clock time (default: the backstop for `seconds`). A timeout message names
+        `limit` (the limit the student can look up), which may be longer than what was left."""
         self._next_id += 1
         payload = dict(payload, id=self._next_id)
+        clock = self._clock(seconds, wall_seconds or self.limits.backstop(seconds))
         self._write(payload)
-        deadline = time.monotonic() + seconds
         while True:
-            reply = self._read(max(deadline - time.monotonic(), 0), during, limit or seconds)
+            reply = self._read(clock, during, limit or seconds)
             if reply.get("id") == self._next_id:
                 return reply
             # anything else on the pipe is not an answer to this request: ignore it
+
+    def _clock(self, cpu_limit, wall_limit, started=None):
+        """What one start or request may use, and where both clocks stood when it began."""
+        return {"cpu": cpu_limit, "wall": wall_limit, "wall0": time.monotonic(),
+                "cpu0": self.cpu_seconds() if started is None else started}
+
+    def _spent(self, clock):
+        self.used = (max(self.cpu_seconds() - clock["cpu0"], 0.0),
+                     time.monotonic() - clock["wall0"])
+        return self.used
 
     def _write(self, message):
         try:
@@ -171,20 +207,34 @@ class Worker:
         """How many lines on the pipe were not the driver's (the student's code wrote them)."""
         return self.replies.forged if self.replies is not None else 0
 
-    def _read(self, seconds, during, limit=None):
-        """The next line on the pipe, as a dict ({} for anything that is not a JSON object)."""
-        try:
-            reply = self.replies.next(seconds)
-        except Closed:
-            raise self._died(during) from None
-        except LineTooLong:
-            self.stop()
-            raise WorkerProblem("protocol", messages.PROTOCOL) from None
-        if reply is None:
-            self.stop()
-            raise WorkerProblem("timeout", messages.TIMEOUT.format(during=during,
-                                                                   seconds=limit or seconds))
-        return reply
+    def _read(self, clock, during, limit):
+        """The next line on the pipe, as a dict ({} for anything that is not a JSON object),
+        while the worker is within both of the clock's limits.
+
+        Between two looks at its CPU time the judge waits as long as the worker could still
+        use: with the control group's one-core bound it cannot use more than the wall-clock
+        time that passed, so a worker that spins is stopped right at its limit, and one that
+        waits for a core is looked at a few times more."""
+        while True:
+            cpu, wall = self._spent(clock)
+            if cpu >= clock["cpu"]:
+                self.stop()
+                raise WorkerProblem("timeout", messages.TIMEOUT.format(during=during, seconds=limit))
+            if wall >= clock["wall"]:
+                self.stop()
+                raise WorkerProblem("timeout", messages.STALLED.format(during=during, seconds=wall))
+            try:
+                reply = self.replies.next(max(min(clock["cpu"] - cpu, clock["wall"] - wall), MOMENT))
+            except Closed:
+                self._spent(clock)
+                raise self._died(during) from None
+            except LineTooLong:
+                self._spent(clock)
+                self.stop()
+                raise WorkerProblem("protocol", messages.PROTOCOL) from None
+            if reply is not None:
+                self._spent(clock)
+                return reply
 
     def _died(self, during):
         """The process ended: say how, then clean up after it."""
@@ -196,3 +246,27 @@ class Worker:
                 code = None
         self.stop()
         return WorkerProblem("crashed", messages.describe_exit(code, during))
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _children_cpu():
+    """CPU time of this process's children that ended and were waited for."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _tree_cpu(pid):
+    """CPU time of a live process and its descendants (with the children they waited for)."""
+    total, todo = 0.0, [pid]
+    while todo:
+        pid = todo.pop()
+        try:
+            fields = open(f"/proc/{pid}/stat").read().rpartition(")")[2].split()
+            total += sum(int(f) for f in fields[11:15]) / _TICK     # utime stime cutime cstime
+            for task in os.listdir(f"/proc/{pid}/task"):
+                todo += [int(c) for c in open(f"/proc/{pid}/task/{task}/children").read().split()]
+        except (OSError, ValueError):
+            pass
+    return total

@@ -21,7 +21,7 @@ def group():
 
 
 def test_does_the_group_bound_processes_one_core_and_memory(group):
-    pids, cpu, memory = group.folders
+    pids, cpu, memory = (group.folder(c) for c in ("pids", "cpu", "memory"))
     assert (pids / "pids.max").read_text().strip() == "16"
     assert (cpu / "cpu.cfs_quota_us").read_text().strip() == (cpu / "cpu.cfs_period_us").read_text().strip()
     assert int((memory / "memory.limit_in_bytes").read_text()) == 200 << 20
@@ -52,3 +52,14 @@ def test_does_a_detached_process_die_with_its_group(group):
     assert group.pids() == set() and not any(os.path.exists(f"/proc/{p}/status") and
                                              "zombie" not in open(f"/proc/{p}/status").read()
                                              for p in left)
+
+
+def test_does_the_group_count_the_cpu_time_of_every_process_in_it(group):
+    # two processes spin for a moment each: the group's count holds both, the judge's
+    # own time (this test's process) is not in it
+    spin = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.15: pass\n"
+    before = group.cpu_seconds()
+    for _ in range(2):
+        subprocess.run(group.command(["python3", "-c", spin]), check=True)
+    used = group.cpu_seconds() - before
+    assert 0.3 <= used < 0.3 + 0.5, used

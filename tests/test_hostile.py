@@ -44,6 +44,8 @@ import textwrap
 import threading
 import time
 import dataclasses
+import functools
+import resource
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,6 +53,7 @@ import pytest
 
 from autograder import cgroup, sandbox
 from autograder.checks import TABLE
+from autograder.limits import Limits
 from course import mistakes
 
 REPO = Path(__file__).resolve().parent.parent
@@ -61,7 +64,10 @@ TMP = Path(tempfile.gettempdir())      # where the grader makes its worker folde
 SEED = 20240611
 STAGES = [1, 2, 3, 4, 5]
 LIMITS = {"test_seconds": 1, "load_seconds": 3, "submission_seconds": 15}
-STARTUP = 8.0          # seconds the grader may take beyond its limits: start-up, a busy machine
+# The grader's own time (start-up, judging) is not a fixed number of seconds: it is measured
+# in the same run, by grading the plain reference at the same level (`baseline`), and a case
+# may take a few times that beyond what its limits let the student's code use.
+SLACK_TIMES, SLACK_SECONDS = 3, 2.0
 ALL = "all"            # every check of a stage
 
 STRONGEST = sandbox.choose("auto")
@@ -220,13 +226,25 @@ class Case:
     def seconds(self):
         return {**LIMITS, **self.limits}
 
-    def bound(self):
-        """Seconds the whole grading may take: loading once, then every check up to its limit,
-        all checks together up to --submission-seconds; plus start-up."""
+    def student_cpu(self):
+        """CPU seconds the student's code may use in all: loading once, then every check up
+        to its limit, all checks together up to --submission-seconds."""
         if self.quick:
-            return STARTUP
+            return 0.0
         s = self.seconds()
-        return s["load_seconds"] + min(s["submission_seconds"], len(TABLE) * s["test_seconds"]) + STARTUP
+        return s["load_seconds"] + min(s["submission_seconds"], len(TABLE) * s["test_seconds"])
+
+    def bound(self, level):
+        """(CPU, wall-clock) seconds the whole grading may take: the student's share, in CPU
+        time and in its wall-clock backstop, plus a few times the grader's own."""
+        cpu, wall = baseline(level)
+        limits = Limits(**self.seconds())
+        own_cpu, own_wall = SLACK_TIMES * cpu + SLACK_SECONDS, SLACK_TIMES * wall + SLACK_SECONDS
+        if self.quick:
+            return own_cpu, own_wall
+        return (own_cpu + self.student_cpu(),
+                own_wall + limits.backstop(limits.load_seconds)
+                + limits.wall_factor * (self.student_cpu() - limits.load_seconds))
 
 
 # ---------------------------------------------------------------------------------------
@@ -707,12 +725,12 @@ CASES = [
          '''), lose={s: ALL for s in STAGES},
          extra=lambda g, w: no_reference_code(g, w) + flagged_as_tampering(g, w)),
     Case("sleeps_at_import_then_crashes_every_check",
-         lambda w: "import os, time\ntime.sleep(0.8)\n" + edit(
+         lambda w: "import os, time\ntime.sleep(0.3)\n" + edit(
              reference(), "        self._backward = lambda: None   # a leaf has nothing to pass back\n",
              "        self._backward = lambda: None\n        os._exit(0)\n"),
          lose={1: ALL, 2: ALL, 3: ALL},
-         # 2 s to load: the first load (0.8 s of sleep, and a sandbox to start) must not fail
-         # on a busy machine; 26 reloads that were not charged would still take 20 s
+         # each reload sleeps 0.3 s: the sleep costs no CPU time, and the wall-clock time
+         # of reloads is charged to each stage's share of the backstop
          limits={"load_seconds": 2, "submission_seconds": 6}),
     Case("fills_its_folder_with_files", ref_plus('''
          import os
@@ -867,6 +885,7 @@ class Graded:
     left_running: list
     files: list                     # files written outside the grader's temporary folders
     left_info: str = ""             # what the processes left running were
+    cpu: float = 0.0                # CPU seconds of the grader and every process it waited for
 
     def stage_score(self, stage):
         return sum(t["score"] for t in self.results["tests"] if f"stage{stage}" in t["tags"])
@@ -890,7 +909,7 @@ def grade(text, tmp_path, level, seconds, tag, deadline, name="submission.py"):
     before_folder = snapshot(folder)
     watcher = Watcher(tag)
     watcher.start()
-    started = time.monotonic()
+    started, cpu_before = time.monotonic(), children_cpu()
     proc = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             stdin=subprocess.DEVNULL)
     try:
@@ -901,6 +920,7 @@ def grade(text, tmp_path, level, seconds, tag, deadline, name="submission.py"):
         stdout, stderr = proc.communicate()
         code = None
     seconds_taken = time.monotonic() - started
+    cpu_taken = children_cpu() - cpu_before
     watcher.stop()
     left = still_running(tag)
     left_info = describe(left)
@@ -918,7 +938,25 @@ def grade(text, tmp_path, level, seconds, tag, deadline, name="submission.py"):
     except (OSError, ValueError):
         results = None
     return Graded(code, seconds_taken, results, stdout.decode(errors="replace")[-20000:],
-                  stderr.decode(errors="replace")[-20000:], watcher.seen, left, files, left_info)
+                  stderr.decode(errors="replace")[-20000:], watcher.seen, left, files, left_info,
+                  cpu_taken)
+
+
+def children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+@functools.cache
+def baseline(level):
+    """(CPU, wall-clock) seconds grading the plain reference takes at this level, in this run."""
+    folder = Path(tempfile.mkdtemp(prefix="hostile-baseline-"))
+    try:
+        g = grade(REFERENCE.read_text(), folder, level, LIMITS, "mg-baseline", deadline=120)
+        assert g.returncode == 0 and g.results["score"] == 100, g.stderr
+        return g.cpu, g.seconds
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def expected_scores(lose):
@@ -940,8 +978,10 @@ def properties(case, g, w, level, twin=None):
     checks = [("exit", g.returncode == 0 and g.results is not None and "Traceback" not in g.stderr,
                f"exit status {g.returncode} (None: still running at the deadline), "
                f"results.json {'written' if g.results else 'missing'}; stderr: {g.stderr[-1500:]}"),
-              ("time", g.seconds <= case.bound(),
-               f"{g.seconds:.1f} s, more than its limits allow ({case.bound():.1f} s)")]
+              ("cpu", g.cpu <= case.bound(level)[0],
+               f"{g.cpu:.1f} s of CPU, more than its limits allow ({case.bound(level)[0]:.1f} s)"),
+              ("time", g.seconds <= case.bound(level)[1],
+               f"{g.seconds:.1f} s, more than its limits allow ({case.bound(level)[1]:.1f} s)")]
     if g.results is not None:
         if twin is not None:
             want = {s: twin.stage_score(s) for s in STAGES}
@@ -997,7 +1037,7 @@ def run_case(case, level, tmp_path):
     seconds = case.seconds()
     try:
         g = grade(build_text(case, w), tmp_path, level, seconds, tag,
-                  deadline=case.bound() + case.deadline)
+                  deadline=case.bound(level)[1] + case.deadline)
     finally:
         if listener:
             try:
@@ -1014,7 +1054,7 @@ def run_case(case, level, tmp_path):
     if case.twin is not None:
         twin_dir = tmp_path / "twin"
         twin_dir.mkdir()
-        twin = grade(case.twin(w), twin_dir, level, seconds, "mg-no-tag", deadline=case.bound() + 3)
+        twin = grade(case.twin(w), twin_dir, level, seconds, "mg-no-tag", deadline=case.bound(level)[1] + 3)
         assert twin.returncode == 0 and twin.results, twin.stderr
     verdict(case, properties(case, g, w, level, twin), level)
 

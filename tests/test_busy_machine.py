@@ -1,0 +1,91 @@
+"""Grades do not depend on how busy the machine is.
+
+The classic-mistake bank, the correct variants and the misbehaving bank (code that hangs,
+sleeps, crashes, with an honest part beside) are graded as one class twice: once as the
+machine is, once with two processes per core spinning beside the grader. Time limits
+count the CPU time of the student's code, so waiting for a core must change nothing: every
+check of every submission gets the same result both times.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+import grader_bank as bank
+import test_grader_misbehaving as misbehaving
+from course.mistakes import HANGS
+from grader_run import REPO, SEED
+
+
+def build_class(folder):
+    folder.mkdir()
+    reference = bank.reference_text()
+    for mistake in bank.MISTAKES + HANGS:
+        (folder / f"mistake_{mistake.id}.py").write_text(mistake.text(reference))
+    for variant in bank.VARIANTS.values():
+        (folder / f"variant_{variant.id}.py").write_text(variant.text(reference))
+    for case in misbehaving.CASES:
+        if case.sandbox or case.args != misbehaving.LIMITS:
+            continue            # graded with other options than the class's
+        name, content = case.build(reference, case.tag)
+        (folder / f"misbehaving_{case.name}{os.path.splitext(name)[1]}").write_text(content)
+    return sorted(p.stem for p in folder.iterdir())
+
+
+def grade_class(folder, out):
+    run = subprocess.run([sys.executable, "-m", "autograder", "grade", str(folder), "--out", str(out),
+                          "--jobs", "2", "--seed", str(SEED), *map(str, misbehaving.LIMITS)],
+                         cwd=REPO, capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stderr[-3000:]
+    graded = {}
+    for results in out.glob("*/results.json"):
+        record = json.loads(results.read_text())
+        graded[results.parent.name] = {t["number"]: (t["status"], t["score"]) for t in record["tests"]}
+    return graded
+
+
+class Spinners:
+    """Two processes per core that compute without end, for as long as the block runs."""
+
+    def __enter__(self):
+        self.procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
+                      for _ in range(2 * (os.cpu_count() or 1))]
+        return self
+
+    def __exit__(self, *exc):
+        for proc in self.procs:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def graded_twice(tmp_path_factory):
+    root = tmp_path_factory.mktemp("busy")
+    names = build_class(root / "class")
+    quiet = grade_class(root / "class", root / "quiet")
+    with Spinners():
+        busy = grade_class(root / "class", root / "busy")
+    return names, quiet, busy
+
+
+def test_does_every_check_get_the_same_result_beside_two_busy_processes_per_core(graded_twice):
+    names, quiet, busy = graded_twice
+    assert len(quiet) == len(names) and set(quiet) == set(busy)
+    # the class holds what the comparison is about: hangs, sleeps, crashes and honest code
+    assert {"mistake_backward_index_never_moves", "misbehaving_loop_at_import",
+            "misbehaving_input_at_import", "misbehaving_baseline"} <= set(quiet)
+    differ = {name: {n: (quiet[name][n], busy[name].get(n)) for n in quiet[name]
+                     if quiet[name][n] != busy[name].get(n)}
+              for name in quiet if quiet[name] != busy[name]}
+    assert differ == {}, differ
+
+
+def test_does_the_class_hold_timeouts_and_full_marks(graded_twice):
+    """The comparison would prove nothing if no submission ran into a limit."""
+    _, quiet, _ = graded_twice
+    statuses = [status for checks in quiet.values() for status, _ in checks.values()]
+    assert statuses.count("failed") > 100 and statuses.count("passed") > 1000
+    assert all(s == "passed" for s, _ in quiet["misbehaving_baseline"].values())
