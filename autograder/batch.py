@@ -167,7 +167,7 @@ def run_judges(tasks, jobs, limits, seed, stages, level, log, on_result):
     queue = list(tasks)
     judges, sel = [], selectors.DefaultSelector()
     # a judge gets the submission's own limits, plus room to start and to load the suite
-    allowance = limits.load_seconds + limits.submission_seconds + 30
+    allowance = limits.wall_seconds + 30
 
     def start_judge():
         judge = Judge(settings, log)

@@ -61,6 +61,7 @@ class WorkerGroup:
 
     def __init__(self, folders):
         self.folders = folders      # one folder per hierarchy (cpu and cpuacct may share one)
+        self.usage_fd = None        # cpuacct.usage, open for reading
 
     def folder(self, controller):
         """The group's folder in the hierarchy that holds `controller`."""
@@ -80,7 +81,8 @@ class WorkerGroup:
             (cpu / "cpu.cfs_period_us").write_text(str(period))
             (cpu / "cpu.cfs_quota_us").write_text(str(period))     # one core, all together
             (group.folder("memory") / "memory.limit_in_bytes").write_text(str(memory_bytes))
-            group.usage_file = group.folder("cpuacct") / "cpuacct.usage"
+            if group.usage_fd is None:     # kept open: the judge reads it many times a check
+                group.usage_fd = os.open(group.folder("cpuacct") / "cpuacct.usage", os.O_RDONLY)
             for folder in group.folders:
                 os.chown(folder / "cgroup.procs", owner if owner is not None else 0, -1)
         except OSError:
@@ -123,8 +125,8 @@ class WorkerGroup:
         """CPU time used by every process that was ever in the group (also by earlier
         workers: callers take differences)."""
         try:
-            return int(self.usage_file.read_text()) / 1e9
-        except (OSError, ValueError):
+            return int(os.pread(self.usage_fd, 64, 0)) / 1e9
+        except (OSError, ValueError, TypeError):
             return 0.0
 
     def pids(self):
@@ -158,6 +160,9 @@ class WorkerGroup:
     def remove(self):
         if self in WorkerGroup._idle:
             WorkerGroup._idle.remove(self)
+        if self.usage_fd is not None:
+            os.close(self.usage_fd)
+            self.usage_fd = None
         self.kill_all()
         for folder in self.folders:
             for _ in range(200):       # a killed process leaves its group a moment later

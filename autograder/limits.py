@@ -26,7 +26,7 @@ class Limits:
                                              "the reference code needs for it")
     check_floor_seconds: float = _limit(0.1, "CPU seconds any check may use, however little "
                                              "the reference code needs")
-    cell_seconds: float = _limit(1.0, "CPU seconds one cell may use while the submission "
+    cell_seconds: float = _limit(0.25, "CPU seconds one cell may use while the submission "
                                       "loads; a slower cell is stopped, and the cells after "
                                       "it share 0.1 s, enough to define functions and classes")
     load_seconds: float = _limit(3.0, "CPU seconds to run the submission's cells before any check")
@@ -56,6 +56,12 @@ class Limits:
         """The CPU time a check may use, when the reference code needs `reference_cpu`."""
         return min(self.test_seconds,
                    max(self.check_floor_seconds, self.reference_multiple * reference_cpu))
+
+    @property
+    def wall_seconds(self):
+        """The longest one submission's code can keep the grader waiting: loading once, then
+        every check's backstop, all together within the stages' shares of it."""
+        return self.backstop(self.load_seconds) + self.wall_factor * self.submission_seconds
 
     @property
     def cpu_seconds(self):
