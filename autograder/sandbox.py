@@ -16,7 +16,7 @@ Levels, strongest first:
 
 Every level also applies resource limits inside the worker before the student's code runs
 (address space, CPU time, file size, open files, core dumps), and the judge enforces
-wall-clock limits and kills the worker's whole process group.
+CPU-time limits (with wall-clock backstops) and kills the worker's whole process group.
 """
 
 import functools

@@ -412,6 +412,29 @@ ITERATIVE_TOPO = '''
         for node in reversed(topo):
             node._backward()
     '''
+LIST_KAHN_TOPO = '''
+    def backward(self):
+        # Kahn's algorithm with plain lists: slow (O(n^2) look-ups) but correct
+        nodes, todo = [], [self]
+        while todo:
+            v = todo.pop()
+            if v not in nodes:
+                nodes.append(v)
+                todo.extend(v._prev)
+        users = [sum(1 for u in nodes if v in u._prev) for v in nodes]
+        ready, order = [self], []
+        while ready:
+            v = ready.pop()
+            order.append(v)
+            for child in v._prev:
+                i = nodes.index(child)
+                users[i] -= 1
+                if users[i] == 0:
+                    ready.append(child)
+        self.grad = 1.0
+        for node in order:
+            node._backward()
+    '''
 LOOP_NEURON = '''
     def __call__(self, x):
         act = 0
@@ -580,6 +603,11 @@ TRAIN_ZEROES_AFTER_UPDATE = '''
 VARIANTS = [
     Variant("tanh_exp_formula", Rewrite("Value", "tanh", TANH_EXP_FORMULA), stage=1),
     Variant("iterative_topological_sort", Rewrite("Value", "backward", ITERATIVE_TOPO), stage=2),
+    Variant("visited_as_a_list", (Edit("visited = set()", "visited = []"),
+                                  Edit("visited.add(v)", "visited.append(v)")), stage=2,
+            what="slow but correct: `visited` as a list, O(n) per look-up"),
+    Variant("topological_sort_with_lists", Rewrite("Value", "backward", LIST_KAHN_TOPO), stage=2,
+            what="slow but correct: Kahn's algorithm over lists, O(n^2)"),
     Variant("grads_as_int", (Edit("self.grad = 0.0", "self.grad = 0"),
                              Edit("self.grad = 1.0\n", "self.grad = 1\n"),
                              Edit("p.grad = 0.0", "p.grad = 0"))),
