@@ -318,21 +318,15 @@ def reference_view():
 
 def reference_cpu(request):
     """The CPU seconds the reference code needs to answer `request` (a worker request:
-    probe and payload), measured the first time it is asked in this process; None for a
-    request the reference does not answer the same way (setting up a stage's classes)."""
+    probe and payload), measured the one time this process computes that answer; None for
+    a request the reference does not answer the same way (setting up a stage's classes)."""
     if request.get("probe") in (None, "prepare"):
         return None
     payload = {k: v for k, v in request.items() if k != "probe"}
-    key = json.dumps([request["probe"], payload], sort_keys=True)
-    if key not in _REFERENCE_CPU:
-        view = reference_view()
-        started = time.thread_time()
-        try:
-            view._run(request["probe"], fresh=True, **payload)
-            _REFERENCE_CPU[key] = time.thread_time() - started
-        except Exception:           # a question the reference cannot answer: no own limit
-            _REFERENCE_CPU[key] = None
-    return _REFERENCE_CPU[key]
+    try:
+        return reference_view().cpu(request["probe"], **payload)
+    except Exception:               # a question the reference cannot answer: no own limit
+        return None
 
 
 class ReferenceView:
@@ -349,17 +343,29 @@ class ReferenceView:
         self.bench = Workbench({})
         self.bench.names = {name: getattr(reference, name) for name in contract.NAMES}
 
-    def _run(self, probe, fresh=False, **payload):
+    def _key(self, probe, payload):
+        return json.dumps([probe, self.bench.names["train"].__name__, payload], sort_keys=True)
+
+    def _run(self, probe, **payload):
         # All submissions of one grading run get the same inputs, so the reference's answer
-        # to a question is computed once per process, not once per submission (`fresh`:
-        # computed again, to measure its time).
-        key = json.dumps([probe, self.bench.names["train"].__name__, payload], sort_keys=True)
-        if key not in _REFERENCE_ANSWERS or fresh:
+        # to a question is computed once per process, not once per submission; the CPU time
+        # that took is kept too, for the limit of the student's code on the same question.
+        key = self._key(probe, payload)
+        if key not in _REFERENCE_ANSWERS:
+            started = time.thread_time()
             reply = answer(self.bench, dict(payload, probe=probe))
+            _REFERENCE_CPU[key] = time.thread_time() - started
             if not reply.get("ok"):
                 raise RuntimeError(f"the reference failed: {reply}")
             _REFERENCE_ANSWERS[key] = json.dumps(reply["value"])
         return json.loads(_REFERENCE_ANSWERS[key])
+
+    def cpu(self, probe, **payload):
+        """The CPU seconds the reference needed to answer this question."""
+        key = self._key(probe, payload)
+        if key not in _REFERENCE_CPU:
+            self._run(probe, **payload)
+        return _REFERENCE_CPU[key]
 
     def graph(self, nodes, read, variant="", **run):
         return self._run("graph", nodes=nodes, read=read, **run)
