@@ -46,10 +46,11 @@ REFERENCE = REPO / "autograder" / "reference.py"
 ASSIGNMENTS = REPO / "assignments"
 PICTURE = REPO / "solutions" / "picture.py"
 TARGETS = {
-    "latency": "<= 2 s whole process",
+    "latency": "<= 0.92 s whole process (the figure before time limits counted CPU time)",
     "selfcheck": "< 1.5 s",
-    "batch": ">= 10 submissions/s on 2 cores",
-    "nbgrader": ">= 20x faster than nbgrader",
+    "batch": ">= 14.2 submissions/s on 2 cores, hanging ones included (2x the 7.1/s before)",
+    "hang": "< 0.4 s of a core per hanging submission",
+    "nbgrader": ">= 50x faster than nbgrader",
 }
 
 sys.path.insert(0, str(REPO))
@@ -206,7 +207,7 @@ def batch(tmp, size, jobs):
     say(f"  graded in {seconds:.1f} s with --jobs {jobs}: {size / seconds:.2f} submissions/s")
     per_kind = {}
     for sid, kind in kinds.items():
-        result = json.loads((tmp / f"out{size}" / "students" / sid / "results.json").read_text())
+        result = json.loads((tmp / f"out{size}" / sid / "results.json").read_text())
         entry = per_kind.setdefault(kind, {"n": 0, "busy": 0.0, "score": 0.0, "max": 0.0})
         entry["n"] += 1
         entry["busy"] += result["execution_time"]
@@ -306,7 +307,7 @@ def side_by_side(tmp, n, jobs):
     theirs = nbgrader_scores(root)
     ours = {}
     for student in theirs:
-        result = json.loads((tmp / "ours-on-nbgrader" / "students" / student / "results.json").read_text())
+        result = json.loads((tmp / "ours-on-nbgrader" / student / "results.json").read_text())
         ours[student] = result["score"]
     agree = sum(1 for s in theirs if (theirs[s] == 4) == (ours[s] == 20))
     say(f"  full marks agree (nbgrader 4/4 vs ours 20/20) for {agree} of {len(theirs)} students "
@@ -442,8 +443,8 @@ def markdown(args, info, lat, bat, side, parts, fixed):
     for r in lat:
         out.append(f"| {r['case']} | {r['median']:.2f} s | {r['max']:.2f} s | {r['score']} |")
     full, nb = lat[0], lat[1]
-    out += ["", f"Targets: all five stages {TARGETS['latency']}: {verdict(full['max'] <= 2)} "
-            f"(max {full['max']:.2f} s); self-check of one stage {TARGETS['selfcheck']}: "
+    out += ["", f"Targets: all five stages {TARGETS['latency']}: {verdict(full['median'] <= 0.92)} "
+            f"(median {full['median']:.2f} s); self-check of one stage {TARGETS['selfcheck']}: "
             f"{verdict(nb['max'] < 1.5)} (max {nb['max']:.2f} s).", ""]
     if bat:
         c = bat["counts"]
@@ -461,9 +462,14 @@ def markdown(args, info, lat, bat, side, parts, fixed):
         for kind, e in bat["per_kind"].items():
             out.append(f"| {kind} | {e['n']} | {e['busy'] / e['n']:.2f} | "
                        f"{100 * e['busy'] / bat['busy']:.0f}% |")
-        out += ["", f"Target {TARGETS['batch']}: {verdict(bat['rate'] >= 10)} with the hanging "
-                f"ones ({bat['rate']:.2f}/s), {verdict(bat['calm_rate'] >= 10)} without them "
-                f"({bat['calm_rate']:.2f}/s), on {bat['jobs']} jobs.", ""]
+        hang = bat["per_kind"].get("hanging", {"busy": 0.0, "n": 1})
+        hang_each = hang["busy"] / max(hang["n"], 1)
+        out += ["", f"Target {TARGETS['batch']}: {verdict(bat['rate'] >= 14.2)} "
+                f"({bat['rate']:.2f}/s; {bat['calm_rate']:.2f}/s without the hanging ones), on "
+                f"{bat['jobs']} jobs.", "",
+                f"Target {TARGETS['hang']}: {verdict(hang_each < 0.4)} ({hang_each:.2f} s each in "
+                "a judge: the time limits count CPU time, so on a quiet machine a hanging "
+                "submission's time in its judge is about the core time it holds).", ""]
     if side:
         out += ["### 3. nbgrader side by side", "",
                 f"The stage 1 notebook, {side['n']} students (nbgrader grades one kernel at a "
@@ -475,7 +481,7 @@ def markdown(args, info, lat, bat, side, parts, fixed):
                 f"| `python -m autograder grade submitted --out ... --jobs {side['jobs']}` | "
                 f"{side['ours']:.1f} s | {side['ours'] / side['n']:.3f} s |", "",
                 f"Ratio: {side['ratio']:.1f}x. Target {TARGETS['nbgrader']}: "
-                f"{verdict(side['ratio'] >= 20)}. Full marks agree for {side['agree']} of "
+                f"{verdict(side['ratio'] >= 50)}. Full marks agree for {side['agree']} of "
                 f"{side['students']} students ({side['mistaken']} of them with a stage 1 mistake).", "",
                 f"Of this grader's {side['ours']:.1f} s, {side['fixed']:.1f} s is the command's "
                 "fixed cost (measured as a second run with nothing left to grade: start, "
