@@ -41,3 +41,13 @@ def test_does_a_stage_that_was_stopped_stay_stopped_and_leave_the_others_alone()
 def test_is_a_single_stage_given_the_whole_time():
     budget = TimeBudget([5], test_seconds=1, submission_seconds=10)
     assert budget.stage_seconds(5) == 10
+
+
+def test_does_a_checks_cpu_limit_follow_what_the_reference_needs():
+    from autograder.limits import Limits
+
+    limits = Limits()
+    assert limits.check_seconds(0.001) == 0.1             # the floor
+    assert abs(limits.check_seconds(0.02) - 0.4) < 1e-9   # 20 times the reference
+    assert limits.check_seconds(0.3) == 1.0               # at most --test-seconds
+    assert limits.backstop(0.1) == 2.0                    # the wall-clock backstop: 10x + 1 s
