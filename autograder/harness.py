@@ -347,7 +347,8 @@ def statements(name, filename, source, offset):
 # time, not wall-clock time, so that a busy machine cannot cut a cell that only defines.
 LATER_CELLS_CPU_SECONDS = 0.1
 MOMENT = 0.01
-LATER_CELL_WALL_SECONDS = 0.25   # for a later cell that waits without computing (sleep)
+LATER_CELL_WALL_SECONDS = 1.0    # for a later cell that waits without computing (sleep); long
+                                 # enough that a busy machine cannot cut one that computes
 
 
 class CellTooSlow(BaseException):
