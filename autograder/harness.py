@@ -1,7 +1,7 @@
 """The worker: the only process in which a submission's code runs.
 
-Started by the judge as `python -I -S harness.py RESPONSE_FD`: isolated mode and no
-site-packages, so neither the grader, its hidden tests, its reference code nor an installed
+Started by the judge as `python -s -P -S harness.py RESPONSE_FD` (sandbox.PYTHON_FLAGS):
+no user site, no site-packages, no script folder on sys.path, so neither the grader, its hidden tests, its reference code nor an installed
 `micrograd` can be imported. It reads one JSON request per line on stdin and writes one JSON
 answer per line on RESPONSE_FD. It makes no judgement: it builds graphs and models with the
 student's code, runs them, and sends back plain numbers; every comparison happens in the

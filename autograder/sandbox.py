@@ -21,6 +21,7 @@ CPU-time limits (with wall-clock backstops) and kills the worker's whole process
 
 import functools
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -31,6 +32,22 @@ LEVELS = ("bubblewrap", "separate-user", "limits")
 NOBODY = 65534
 SANDBOX_ROOT = "/sandbox"      # the submission's folder, as the worker sees it under bubblewrap
 TMP_MB = 16                    # the worker's /tmp under bubblewrap, in MB
+
+
+# The worker's Python: no site-packages (-S), no user site (-s), no script folder on sys.path
+# (-P: the student's code can write files there). Not -I, whose -E would ignore the one
+# variable the worker's environment sets on purpose: PYTHONHASHSEED, so that the order of
+# sets of strings, and with it the memory layout, is the same on every run.
+PYTHON_FLAGS = ["-s", "-P", "-S", "-X", "utf8"]
+HASH_SEED = "0"
+
+
+def deterministic(argv):
+    """argv run with address-space randomisation off (setarch -R, inherited by everything it
+    runs): a student's Value objects then get the same addresses, so sets of them (`_prev`)
+    the same order, and code that depends on that order the same grade on every run."""
+    setarch = shutil.which("setarch")
+    return [setarch, platform.machine(), "-R", *argv] if setarch else argv
 
 
 class SandboxUnavailable(Exception):
@@ -92,7 +109,8 @@ def bubblewrap_command(folder, harness_name, fd, disk_mb=64):
              "--chdir", SANDBOX_ROOT,
              "--clearenv", "--setenv", "HOME", SANDBOX_ROOT, "--setenv", "TMPDIR", SANDBOX_ROOT,
              "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "LANG", "C.UTF-8",
-             python, "-I", "-S", "-X", "utf8", f"{SANDBOX_ROOT}/{harness_name}", str(fd)]
+             "--setenv", "PYTHONHASHSEED", HASH_SEED,
+             python, *PYTHON_FLAGS, f"{SANDBOX_ROOT}/{harness_name}", str(fd)]
     return args
 
 
@@ -152,11 +170,12 @@ def popen_arguments(level, folder, harness, fd, disk_mb=64, group=None):
     if level == "bubblewrap":
         argv, where = bubblewrap_command(folder, harness.name, fd, disk_mb), {"cwd": folder}
     else:
-        argv = [interpreter(), "-I", "-S", "-X", "utf8", str(harness), str(fd)]
+        argv = [interpreter(), *PYTHON_FLAGS, str(harness), str(fd)]
         where = {"cwd": folder}
     if level == "separate-user":
         os.chown(folder, NOBODY, NOBODY)
         for path in folder.iterdir():
             os.chown(path, NOBODY, NOBODY)
         where.update(user=NOBODY, group=NOBODY, extra_groups=[])
+    argv = deterministic(argv)
     return (group.command(argv) if group is not None else argv), where

@@ -78,7 +78,7 @@ class Worker:
         argv, where = sandbox.popen_arguments(self.level, self.folder, harness, write_end,
                                               self.limits.disk_mb, self.group)
         env = {"PATH": "/usr/bin:/bin", "HOME": str(self.folder), "LANG": "C.UTF-8",
-               "TMPDIR": str(self.folder)}
+               "TMPDIR": str(self.folder), "PYTHONHASHSEED": sandbox.HASH_SEED}
         try:
             self.proc = subprocess.Popen(
                 argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -89,3 +89,25 @@ def test_does_the_class_hold_timeouts_and_full_marks(graded_twice):
     statuses = [status for checks in quiet.values() for status, _ in checks.values()]
     assert statuses.count("failed") > 100 and statuses.count("passed") > 1000
     assert all(s == "passed" for s, _ in quiet["misbehaving_baseline"].values())
+
+
+def test_does_code_that_depends_on_addresses_see_the_same_ones_on_every_run(tmp_path):
+    """A set of Values (`_prev`) is ordered by the objects' addresses: code whose result
+    depends on that order (a wrong backward() often does) must get the same grade every
+    time, so the worker runs without address randomisation and with a fixed string hash."""
+    path = tmp_path / "order.py"
+    path.write_text(
+        "class Value:\n"
+        "    def __init__(self, data, _children=()):\n"
+        "        self.data, self._prev = data, set(_children)\n"
+        "top = Value(0.0, [Value(float(i)) for i in range(50)])\n"
+        "raise RuntimeError(f'order {[v.data for v in top._prev][:12]} id {id(top)} "
+        "hash {hash(\"abc\")}')\n")
+    seen = set()
+    for _ in range(3):
+        run = subprocess.run([sys.executable, "-m", "autograder", "grade", str(path), "--stage", "1"],
+                             cwd=REPO, capture_output=True, text=True, timeout=120)
+        found = [line for line in run.stdout.splitlines() if "RuntimeError: order" in line]
+        assert len(found) == 1, run.stdout + run.stderr
+        seen.add(found[0])
+    assert len(seen) == 1, seen
