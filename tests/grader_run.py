@@ -1,19 +1,26 @@
-"""Running the grader's command line on many submissions, two at a time, once per test session.
+"""Running the grader's command line on many submissions, once per test session.
 
-Grading takes about half a second per submission per process, so a test module describes
-its submissions as a set of Jobs and asks for all of their results at once. The results of a
-set are computed once per session, even under pytest-xdist: the first worker that asks grades
-the set (two grader processes at a time) while holding a lock, and stores the results in the
-session's shared temporary folder, where the other worker reads them.
+A test module describes its submissions as a set of Jobs and asks for all of their results at
+once. The results of a set are computed once per session, even under pytest-xdist: the first
+worker that asks grades the set while holding a lock, and stores the results in the session's
+shared temporary folder, where the other worker reads them.
+
+A grader process of its own costs a submission about a second of CPU (the interpreter,
+pytest collecting the hidden suite, the reference's answers). A set whose tests read only
+results.json is graded in batches instead (`grade_all(..., batch=True)`): its submissions go
+into class folders, one per seed and options, each graded by one `grade FOLDER --out OUT`,
+which pays those costs once per judge and then a fraction of a second per submission.
 """
 
 import fcntl
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
 import time
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -32,16 +39,18 @@ class Job:
     args: tuple = ()
     seed: int | None = SEED
     tag: str = ""        # the process name the submission gives itself (see tag_snippet)
+    alone: bool = False  # graded by a process of its own even in a batched set: its test
+                         # reads what that process printed
 
 
 @dataclass
 class Graded:
     name: str
     returncode: int
-    seconds: float
+    seconds: float | None         # None when graded in a batch (the batch's time is shared)
     results: dict | None          # results.json, or None when the grader wrote none
-    stdout: str
-    stderr: str
+    stdout: str                   # in a batch: the student's feedback.md
+    stderr: str                   # in a batch: the batch's, with its grader.log
     seen: list = field(default_factory=list)       # PIDs of the submission's processes
     running: list = field(default_factory=list)    # those still running after the grader ended
     error: str = ""                                # why the submission could not be built
@@ -150,14 +159,22 @@ class Watcher:
 # Grading a set of jobs once per session
 # --------------------------------------------------------------------------------------
 
-def _grade(job, root):
+def _build(job, root):
+    """The path job.build returns, or a Graded that says why it could not be built."""
     folder = root / job.name
     folder.mkdir(parents=True, exist_ok=True)
     try:
-        path = job.build(folder)
+        return Path(job.build(folder))
     except Exception as exc:    # reported by the tests of this job, not by the whole set
         return Graded(job.name, -1, 0.0, None, "", "", error=f"{type(exc).__name__}: {exc}")
-    json_path = folder / "results.json"
+
+
+def _grade(job, root, path=None):
+    """One grader process for the job (built first unless path is given)."""
+    path = path or _build(job, root)
+    if isinstance(path, Graded):
+        return path
+    json_path = root / job.name / "results.json"
     started = time.monotonic()
     with Watcher(job.tag) as watcher:
         run = subprocess.run(grade_command(path, json_path, *job.args, seed=job.seed), cwd=REPO,
@@ -186,8 +203,11 @@ def shared_folder(tmp_path_factory):
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
-def grade_all(set_name, jobs, tmp_path_factory):
-    """{job name: Graded} for every job of the set, graded once per test session."""
+def grade_all(set_name, jobs, tmp_path_factory, batch=False):
+    """{job name: Graded} for every job of the set, graded once per test session.
+
+    batch: grade the jobs in class folders (see _batches) where that gives the same
+    results.json as a process of their own; for sets whose tests read results.json only."""
     if set_name in _CACHE:
         return _CACHE[set_name]
     root = shared_folder(tmp_path_factory) / f"graded-{set_name}"
@@ -197,10 +217,148 @@ def grade_all(set_name, jobs, tmp_path_factory):
         if store.exists():
             graded = {name: Graded(**record) for name, record in json.loads(store.read_text()).items()}
         else:
-            with ThreadPoolExecutor(PARALLEL) as pool:
-                graded = {g.name: g for g in pool.map(lambda job: _grade(job, root), jobs)}
+            graded = _grade_set(jobs, root, batch)
             store.write_text(json.dumps({name: asdict(g) for name, g in graded.items()}))
     _CACHE[set_name] = graded
+    return graded
+
+
+def _grade_set(jobs, root, batch):
+    graded, built = {}, {}
+    for job in jobs:        # one after the other: ast (used by builds) is not thread-safe
+        if batch and not (job.tag or job.alone):
+            outcome = _build(job, root)
+            if isinstance(outcome, Graded):
+                graded[job.name] = outcome
+            else:
+                built[job.name] = outcome
+    batches, alone = _batches([(job, built[job.name]) for job in jobs if job.name in built], root)
+    alone += [job for job in jobs if job.name not in graded and job.name not in built]
+    # several batches run side by side with one judge each (a judge's start is paid once
+    # per batch); a batch on its own gets two
+    judges = PARALLEL if len(batches) == 1 else 1
+    tasks = [lambda b=b: _grade_batch(b, judges) for b in batches]
+    tasks += [lambda job=job: [_grade(job, root, built.get(job.name))] for job in alone]
+    with ThreadPoolExecutor(PARALLEL) as pool:
+        for done in pool.map(lambda task: task(), tasks):
+            graded.update((g.name, g) for g in done)
+    return {job.name: graded[job.name] for job in jobs}
+
+
+# --------------------------------------------------------------------------------------
+# Grading in batches
+#
+# Each job's submission is copied into a class folder under a neutral id (s0, s1...) that
+# no layout reads a stage or a student from: a .py or .ipynb file in a zip of its own (so
+# that it keeps its name, which may name a stage, without the class layout reading it), a
+# zip or a folder as it is. A job is put in a batch only when the grader loads the copy
+# exactly as it loads the original (same cells, stage, notes; loader.load_submission only
+# reads the files), so that the batch grades it as the command for one submission does:
+# the checks' random inputs come from the seed and the check, not from the submission or
+# the process. `--stage N` alone becomes the layout's stage (`s3_stage2.zip`) when the
+# submission's loader gives no stage note: the command shows that note only without
+# --stage, and a class folder only without a layout stage. Groups too small to pay for
+# a batch's own start (its supervisor and judge, the class report) are graded alone.
+# --------------------------------------------------------------------------------------
+
+MIN_BATCH = 3
+
+
+def _place(path, folder, name):
+    """Copy the submission at path into folder as the entry `name` (+ .zip for a file);
+    None when a class folder would not hold it as it is."""
+    from autograder.students import stage_files
+
+    if path.is_symlink():
+        return None
+    if path.is_file() and path.suffix.lower() in (".py", ".ipynb"):
+        entry = folder / f"{name}.zip"
+        with zipfile.ZipFile(entry, "w") as archive:
+            archive.write(path, path.name)
+    elif path.is_file() and path.suffix.lower() == ".zip":
+        entry = shutil.copyfile(path, folder / f"{name}.zip")
+    elif path.is_dir() and all(p.is_file() and not p.is_symlink() for p in path.iterdir()) \
+            and not stage_files(path):
+        entry = shutil.copytree(path, folder / name)
+    else:
+        return None
+    return Path(entry)
+
+
+def _loads_the_same(original, copy):
+    from autograder.loader import load_submission
+
+    mine, theirs = asdict(load_submission(original)), asdict(load_submission(copy))
+    del mine["id"], theirs["id"]
+    return mine == theirs
+
+
+def _layout_stage(args, path):
+    """(the other options, N) when args hold `--stage N` once and the layout may give N."""
+    from autograder.loader import load_submission
+
+    args = [str(a) for a in args]
+    if args.count("--stage") != 1:
+        return tuple(args), None
+    at = args.index("--stage")
+    if load_submission(path).stage_note:
+        return tuple(args), None
+    return tuple(args[:at] + args[at + 2:]), int(args[at + 1])
+
+
+def _batches(built, root):
+    """[(seed, options, [(job, entry in the class folder, student id)])] and the jobs
+    graded alone."""
+    groups, alone = {}, []
+    for n, (job, path) in enumerate(built):
+        args, stage = _layout_stage(job.args, path)
+        groups.setdefault((job.seed, args), []).append((n, job, path, stage))
+    batches = []
+    for number, ((seed, args), members) in enumerate(groups.items()):
+        if len(members) < MIN_BATCH:
+            alone += [job for _, job, _, _ in members]
+            continue
+        folder = root / f"batch-{number}" / "class"
+        folder.mkdir(parents=True)
+        batch = []
+        for n, job, path, stage in members:
+            sid = f"s{n}"
+            entry = _place(path, folder, f"{sid}_stage{stage}" if stage else sid)
+            if entry is None or not _loads_the_same(path, entry):
+                if entry is not None:
+                    (shutil.rmtree if entry.is_dir() else os.remove)(entry)
+                alone.append(job)
+                continue
+            batch.append((job, entry, sid))
+        if batch:
+            batches.append((seed, args, batch))
+    return batches, alone
+
+
+def _grade_batch(batch, judges):
+    """Grade a batch's class folder with one command; a Graded for each of its jobs."""
+    from autograder import batch as batch_module
+
+    seed, args, members = batch
+    folder = members[0][1].parent
+    out = folder.parent / "out"
+    command = [sys.executable, "-m", "autograder", "grade", str(folder), "--out", str(out),
+               "--jobs", str(judges), *args]
+    if seed is not None:
+        command += ["--seed", str(seed)]
+    run = subprocess.run(command, cwd=REPO, capture_output=True, text=True,
+                         timeout=120 + 30 * len(members))
+    log = out / "grader.log"
+    stderr = run.stderr[-20000:] + (log.read_text()[-20000:] if log.exists() else "")
+    graded = []
+    for job, _, sid in members:
+        results_path, feedback = out / sid / "results.json", out / sid / "feedback.md"
+        results = json.loads(results_path.read_text()) if results_path.exists() else None
+        returncode = run.returncode
+        if results and batch_module.GRADER_FAILED in results["output"]:
+            returncode = 1    # what the command for one submission exits with when it fails
+        graded.append(Graded(job.name, returncode, None, results,
+                             feedback.read_text() if feedback.exists() else "", stderr))
     return graded
 
 

@@ -68,7 +68,7 @@ def graded(tmp_path_factory):
     reference = bank.reference_text()
     jobs = [_job(m, entry(m).text(reference), entry(m).stage, seed) for m in EVERY_RUN for seed in SEEDS]
     jobs += [_job("lookup", LOOKUP_EDIT.text(reference), 2, seed) for seed in SEEDS]
-    return grade_all("every-run", jobs, tmp_path_factory)
+    return grade_all("every-run", jobs, tmp_path_factory, batch=True)   # a class folder per seed
 
 
 @pytest.mark.parametrize("mistake_id", EVERY_RUN)

@@ -25,7 +25,7 @@ def _job(mistake):
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    return grade_all("mistakes", [_job(m) for m in bank.MISTAKES], tmp_path_factory)
+    return grade_all("mistakes", [_job(m) for m in bank.MISTAKES], tmp_path_factory, batch=True)
 
 
 def params(marker_field=None):

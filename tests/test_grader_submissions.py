@@ -75,13 +75,18 @@ READY = [(s, n) for s, names in FILES.items() for n in names]
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    jobs = [Job(f"reference_{form}", build) for form, build in FORMS.items()]
-    jobs += [Job("stubs", stubs)]
+    # the .py and the stubs by a process each, so that the report the command prints is read
+    # for a traceback on a passing and on a failing file; the others in a class folder,
+    # where no_traceback reads their feedback.md instead
+    jobs = [Job(f"reference_{form}", build, alone=form == "py") for form, build in FORMS.items()]
+    jobs += [Job("stubs", stubs, alone=True)]
     jobs += [Job(f"assignment_{name}", assignment(name)) for _, name in READY]
-    return grade_all("submissions", jobs, tmp_path_factory)
+    return grade_all("submissions", jobs, tmp_path_factory, batch=True)
 
 
 def no_traceback(g):
+    """Nothing a student or the instructor reads shows a traceback: results.json, and the
+    printed report (or, graded in a class folder, feedback.md and the grader's log)."""
     for text in g.outputs() + [g.stdout, g.stderr]:
         assert "Traceback" not in text and 'File "' not in text, text
 

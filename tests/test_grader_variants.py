@@ -23,7 +23,8 @@ def _job(variant):
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    return grade_all("variants", [_job(v) for v in bank.VARIANTS.values()], tmp_path_factory)
+    return grade_all("variants", [_job(v) for v in bank.VARIANTS.values()], tmp_path_factory,
+                     batch=True)
 
 
 def test_are_there_at_least_six_variants():

@@ -94,7 +94,7 @@ JOBS += [Job(f"harmless_{name}", text_file("mine.py", REFERENCE + "\n" + code))
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    return grade_all("tampering", JOBS, tmp_path_factory)
+    return grade_all("tampering", JOBS, tmp_path_factory, batch=True)
 
 
 @pytest.mark.parametrize("name", list(ATTACKS))
