@@ -37,8 +37,10 @@ def is_demo(cell):
 
 def run(nb, folder, allow_errors=False):
     """Run every cell in a kernel whose working directory is folder."""
+    # "immediate": once the last cell's outputs are in, the kernel is stopped without the
+    # polite shutdown request nbclient otherwise waits on (tenths of a second per kernel)
     client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
-                            allow_errors=allow_errors,
+                            allow_errors=allow_errors, shutdown_kernel="immediate",
                             resources={"metadata": {"path": str(folder)}})
     client.execute()
     return nb

@@ -6,6 +6,7 @@ sentence, never a traceback or a SystemExit.
 """
 
 import ast
+import os
 import re
 import subprocess
 import sys
@@ -27,11 +28,13 @@ ALAN = REPO / "examples" / "class" / "alan_stage1.ipynb"
 HOSTILE = "<script>alert('hi')</script> & <b>bold</b>"
 
 
-def run_cells(sources, folder):
-    """Run the cells in a fresh kernel whose working directory is folder; the cells run."""
+def run_cells(sources, folder, env=None):
+    """Run the cells in a fresh kernel whose working directory is folder, and whose
+    environment is env (default: this process's); the cells run."""
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
-    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(folder)}}).execute()
+    client = NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": str(folder)}})
+    client.execute(env=dict(os.environ) if env is None else env)
     return nb.cells
 
 
@@ -93,12 +96,22 @@ def only_sentence(cell):
 # --------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def readme_line_in_a_kernel(tmp_path_factory):
+def learners_kernel(tmp_path_factory):
+    """One kernel (each costs seconds) for the README's line and for check() without a name,
+    started as Jupyter Server starts a notebook's kernel: JPY_SESSION_NAME names the notebook."""
     assert README_LINE in (REPO / "README.md").read_text()
     folder = tmp_path_factory.mktemp("learner")
     # a cell of the learner's that fails with text a browser would read as HTML
     saved_notebook(folder, f"raise AssertionError({HOSTILE!r})")
-    return run_cells([README_LINE], folder)[0]
+    session = dict(os.environ, JPY_SESSION_NAME=str(folder / NOTEBOOK))
+    readme, unnamed = run_cells([README_LINE, "from autograder.selfcheck import check; check()"],
+                                folder, env=session)
+    return {"readme line": readme, "check()": unnamed}
+
+
+@pytest.fixture
+def readme_line_in_a_kernel(learners_kernel):
+    return learners_kernel["readme line"]
 
 
 def test_is_the_report_one_element_and_no_echoed_object(readme_line_in_a_kernel):
@@ -127,12 +140,8 @@ def test_is_everything_from_the_submission_escaped(readme_line_in_a_kernel):
     assert HOSTILE in text     # shown as the learner's text, not run as markup
 
 
-def test_does_check_find_the_notebook_its_kernel_belongs_to(tmp_path, monkeypatch):
-    saved_notebook(tmp_path)
-    # what Jupyter Server tells a notebook's kernel
-    monkeypatch.setenv("JPY_SESSION_NAME", str(tmp_path / NOTEBOOK))
-    cell = run_cells(["from autograder.selfcheck import check; check()"], tmp_path)[0]
-    _, text = parsed(only_display(cell)["text/html"])
+def test_does_check_find_the_notebook_its_kernel_belongs_to(learners_kernel):
+    _, text = parsed(only_display(learners_kernel["check()"])["text/html"])
     assert f"Self-check of {NOTEBOOK}" in text and "Total: 15 / 20" in text
 
 
@@ -147,15 +156,18 @@ def value_cell(nb):
                         for n in ast.parse(c.source).body))
 
 
-def test_does_each_misuse_get_one_sentence_and_no_traceback(tmp_path, monkeypatch):
-    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+def test_does_each_misuse_get_one_sentence_and_no_traceback(tmp_path):
     nb = saved_notebook(tmp_path)
     edited = value_cell(nb).replace("self.grad = 0.0", "self.grad = 0.0  # edited, not saved")
     assert edited != value_cell(nb)
-    save = (f"import nbformat; nb = nbformat.read({NOTEBOOK!r}, as_version=4)\n"   # Ctrl+S
-            f"for cell in nb.cells:\n"
-            f"    if cell.source == {value_cell(nb)!r}: cell.source = {edited!r}\n"
-            f"nbformat.write(nb, {NOTEBOOK!r})")
+    # Ctrl+S: the file as Jupyter writes it (nbformat's layout), written with json because
+    # importing nbformat in the kernel costs seconds (it loads jsonschema)
+    save = (f"import json; nb = json.load(open({NOTEBOOK!r}))\n"
+            f"for cell in nb['cells']:\n"
+            f"    if ''.join(cell['source']) == {value_cell(nb)!r}:\n"
+            f"        cell['source'] = {edited!r}.splitlines(keepends=True)\n"
+            f"text = json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False)\n"
+            f"open({NOTEBOOK!r}, 'w').write(text + '\\n')")
     cells = run_cells([
         "from autograder.selfcheck import check",
         "check()",
@@ -166,7 +178,7 @@ def test_does_each_misuse_get_one_sentence_and_no_traceback(tmp_path, monkeypatc
         f'check("{NOTEBOOK}")',     # ... and checks before saving
         save,                       # saved now
         f'check("{NOTEBOOK}")',
-    ], tmp_path)
+    ], tmp_path, env={k: v for k, v in os.environ.items() if k != "JPY_SESSION_NAME"})
     assert only_sentence(cells[1]) == M.SELFCHECK_NAME_IT
     assert only_sentence(cells[2]) == M.SELFCHECK_NO_FILE.format(
         name="stage1_local_derivative.ipynb", folder=tmp_path.resolve())
