@@ -18,7 +18,7 @@ from .loader import load_submission
 from .messages import missing_module_notes
 from .plugin import GraderError
 from .results import SubmissionResult
-from .session import Grading, reference_cpu
+from .session import Grading, WorkerHandle, reference_cpu
 
 SUITE = Path(__file__).with_name("suite")
 ALL_STAGES = list(contract.STAGES)
@@ -39,21 +39,26 @@ def choose_stages(source, stages):
 
 
 def grade(path, stages=None, limits=None, seed=None, level=None):
-    """Grade one submission. level: the sandbox level (default: the strongest available)."""
+    """Grade one submission. level: the sandbox level (default: the strongest available).
+
+    Its worker starts (and runs the cells) while pytest starts and collects the suite: the
+    two take about as long, and a single grade waits for both."""
     outcomes = []
-    grade_many([path], outcomes.append, stages, limits, seed, level)
+    grade_many([path], outcomes.append, stages, limits, seed, level, early=True)
     if isinstance(outcomes[0], GraderError):
         raise outcomes[0]
     return outcomes[0]
 
 
-def grade_many(paths, on_result, stages=None, limits=None, seed=None, level=None):
+def grade_many(paths, on_result, stages=None, limits=None, seed=None, level=None, early=False):
     """Grade submissions one after the other with the hidden suite collected once. Calls
     on_result with a SubmissionResult, or a GraderError when the grader failed on that
     submission, for each path in turn; `paths` may be any iterable, read lazily (a judge
     reads them from its supervisor). An item may be (path, stages): that submission's own
     stages (a class folder's layout gives them), instead of `stages`."""
     loop = _Loop(paths, on_result, stages, limits or Limits(), level or sandbox.choose("auto"))
+    if early:
+        loop.start_early(paths[0])
     _run_suite(loop, seed if seed is not None else secrets.randbits(32))
 
 
@@ -63,6 +68,20 @@ class _Loop:
     def __init__(self, paths, on_result, stages, limits, level):
         self.paths, self.on_result, self.stages = paths, on_result, stages
         self.limits, self.level = limits, level
+        self.early = {}             # path -> (its Submission, its worker, started early)
+
+    def start_early(self, path):
+        """Load the submission and start its worker now, in the background, when it will
+        be graded at all (a load problem or a tampering sign is found again later)."""
+        try:
+            source = load_submission(path)
+            if source.problem or tampering.screen(source.cells):
+                return
+            worker = WorkerHandle(source.cells, self.limits, self.level)
+            worker.launch()
+        except Exception:           # whatever went wrong happens again, and is handled, later
+            return
+        self.early[path] = (source, worker)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session):
@@ -79,7 +98,8 @@ class _Loop:
 
     def grade_one(self, session, path, stages):
         started = time.monotonic()
-        source = load_submission(path)
+        source, worker = self.early.pop(path, (None, None))
+        source = source or load_submission(path)
         stages, from_metadata = choose_stages(source, stages)
         result = SubmissionResult(id=source.id, stages=stages, stage_from_metadata=from_metadata,
                                   sandbox=self.level)
@@ -92,7 +112,7 @@ class _Loop:
         signs = tampering.screen(source.cells)
         if signs:
             return self.tampered(result, started, signs)
-        grading = Grading(source, self.limits, self.level, stages, reference_cpu)
+        grading = Grading(source, self.limits, self.level, stages, reference_cpu, worker)
         session.config.stash[plugin.GRADING] = grading
         chosen = [item for item in session.items if item.stash[plugin.CHECK].stage in stages]
         results, bugs = {}, []
@@ -157,6 +177,9 @@ def cell_error_notes(errors, shown=3):
 def _run_suite(loop, seed):
     args = [str(SUITE), "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:doctest",
             "-p", "no:pastebin", "-p", "no:junitxml", "-p", "no:logging", "-p", "no:warnings",
+            # nothing of the suite needs these; unraisableexception collects garbage at exit
+            "-p", "no:unraisableexception", "-p", "no:threadexception", "-p", "no:faulthandler",
+            "-p", "no:stepwise",
             "-c", str(SUITE / "pytest.ini"), "--rootdir", str(SUITE), "-s"]
     seeding = _Seed(seed)
     old = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")

@@ -67,10 +67,15 @@ class WorkerHandle:
             raise StudentProblem(messages.TAMPERED, "tampered")
         if self.load_problem:
             raise StudentProblem(self.load_problem, "load")
-        self.close()
-        self.worker, self.prepared = Worker(self.cells, self.limits, self.level), None
+        launched, self._launched = self._launched, False
+        if not launched:
+            self.close()
+            self.worker = Worker(self.cells, self.limits, self.level)
+        self.prepared = None
         try:
-            info = self.worker.start(seconds, wall_seconds)
+            if not launched:
+                self.worker.launch()
+            info = self.worker.finish_start(seconds, wall_seconds)
         except WorkerProblem as problem:
             self.used, self.worker = self.worker.used, None
             if problem.kind == "tampered":
@@ -101,7 +106,17 @@ class WorkerHandle:
             raise StudentProblem(messages.TAMPERED, "tampered")
         return reply
 
+    _launched = False               # a worker was launched and its load report not read yet
+
+    def launch(self):
+        """Start the first worker now and let it run the cells while the judge does other
+        work; the next start() reads its load report instead of starting another."""
+        self.worker = Worker(self.cells, self.limits, self.level)
+        self.worker.launch()
+        self._launched = True
+
     def close(self):
+        self._launched = False
         if self.worker is not None:
             self.tampered = self.tampered or self.worker.forged > 0
             self.output = self.output or self.worker.output()
@@ -113,15 +128,16 @@ class WorkerHandle:
 class Grading:
     """One submission under grading: its worker, its time budget, the answers so far."""
 
-    def __init__(self, submission, limits, level, stages, reference_cpu=None):
+    def __init__(self, submission, limits, level, stages, reference_cpu=None, worker=None):
         """reference_cpu(request) -> the CPU seconds the reference code needs to answer it
-        (None: unknown), for the check's own limit."""
+        (None: unknown), for the check's own limit. worker: a WorkerHandle of these cells
+        already starting (WorkerHandle.start_soon), or None."""
         self.submission, self.limits = submission, limits
         self.reference_cpu = reference_cpu or (lambda request: None)
         self.budget = TimeBudget(stages, limits.test_seconds, limits.submission_seconds)
         self.wall = TimeBudget(stages, limits.backstop(limits.test_seconds),
                                limits.wall_factor * limits.submission_seconds)
-        self.worker = WorkerHandle(submission.cells, limits, level)
+        self.worker = worker or WorkerHandle(submission.cells, limits, level)
         self.answers = {}            # question -> the worker's reply, as JSON text
         self.stage_notes = {}        # stage -> what its classes deviate from the contract in
 

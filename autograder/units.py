@@ -33,12 +33,17 @@ def reference_methods():
     """{class name: {method name: source}} read from the reference module, dedented."""
     text = REFERENCE.read_text()
     tree = ast.parse(text)
+    lines = text.splitlines(keepends=True)   # once: ast.get_source_segment splits per call
+
+    def segment(item):          # ast.get_source_segment(text, item, padded=True)
+        last = lines[item.end_lineno - 1].encode()[:item.end_col_offset].decode()
+        return "".join(lines[item.lineno - 1:item.end_lineno - 1]) + last
+
     methods = {}
     for node in tree.body:
         if isinstance(node, ast.ClassDef):
-            methods[node.name] = {
-                item.name: textwrap.dedent(ast.get_source_segment(text, item, padded=True))
-                for item in node.body if isinstance(item, ast.FunctionDef)}
+            methods[node.name] = {item.name: textwrap.dedent(segment(item))
+                                  for item in node.body if isinstance(item, ast.FunctionDef)}
     return methods
 
 
