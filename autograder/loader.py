@@ -5,6 +5,7 @@ of one. Whatever is wrong with the file becomes `Submission.problem`, a sentence
 loading never raises because of a submission's content.
 """
 
+import ast
 import io
 import json
 import os
@@ -242,7 +243,7 @@ def _load_notebook(name, text, source):
     stage = meta.get("stage") if isinstance(meta, dict) else None
     if type(stage) is int and stage in STAGES:
         source.stage = stage
-    skipped_demo = 0
+    skipped_demo = skipped_checks = 0
     headings = []
     for index, cell in enumerate(nb.get("cells", []), start=1):
         if isinstance(cell, dict) and cell.get("cell_type") == "markdown":
@@ -257,12 +258,35 @@ def _load_notebook(name, text, source):
         text = _text(cell.get("source", ""), None)
         if text is None:
             continue
+        if _is_check_cell(meta, text):
+            skipped_checks += 1
+            continue
         source.cells.append({"name": f"cell {index}", "source": _plain_python(text)})
     if skipped_demo:
         source.notes.append(f"{skipped_demo} demonstration cell(s) of the course (pictures, plots, "
                             "long training runs) were not run: they grade nothing.")
+    if skipped_checks:
+        source.notes.append(f"{skipped_checks} check cell(s) of the notebook were not run: the "
+                            "checks below test the same things.")
     if source.stage is None:
         guess_stage(source, name, headings, [c["source"] for c in source.cells])
+
+
+def _is_check_cell(meta, text):
+    """One of the notebook's own check cells (nbgrader's graded, read-only test cells): it
+    only asserts, and the hidden checks test the same things, so running it would cost time
+    (a training run, or a loop the student's code never leaves) and grade nothing. A cell
+    that defines a function or a class is run all the same: it was changed to hold code."""
+    grading = meta.get("nbgrader") if isinstance(meta, dict) else None
+    if not (isinstance(grading, dict) and grading.get("grade") is True
+            and grading.get("solution") is False):
+        return False
+    try:
+        tree = ast.parse(_plain_python(text))
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return False
+    return not any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import,
+                                     ast.ImportFrom)) for node in tree.body)
 
 
 def _text(source, otherwise=""):

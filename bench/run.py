@@ -474,7 +474,8 @@ def markdown(args, info, lat, bat, side, parts, fixed):
         out += ["### 3. nbgrader side by side", "",
                 f"The stage 1 notebook, {side['n']} students (nbgrader grades one kernel at a "
                 f"time, so N is kept small; `--nbgrader-n` changes it). nbgrader runs every cell, "
-                "the demonstration cells too; this grader skips cells tagged `demo`.", "",
+                "the demonstration cells too; this grader skips cells tagged `demo` and the notebook's own "
+                "check cells (its hidden checks test the same things).", "",
                 "| grader | wall time | per submission |", "|---|---|---|",
                 f"| `nbgrader autograde stage1 --force` | {side['nbgrader']:.1f} s | "
                 f"{side['nbgrader'] / side['n']:.2f} s |",

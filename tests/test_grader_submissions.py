@@ -11,10 +11,12 @@ import json
 import shutil
 import zipfile
 
+import nbformat
 import pytest
 
 import grader_bank as bank
 from autograder import messages as M
+from autograder.loader import load_submission
 from grader_run import REPO, Job, contract_problems, grade_all
 
 ASSIGNMENTS = REPO / "assignments"
@@ -160,3 +162,26 @@ def test_is_one_training_run_looked_at_by_several_checks_run_once(tmp_path):
     result = grade(write(tmp_path, "counted.py", text), stages=[5], seed=7)
     assert result.score == result.max_score == 20
     assert result.output.count("train() called") == 2
+
+
+def _graded_cell(source):
+    cell = nbformat.v4.new_code_cell(source)
+    cell.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": True,
+                                 "grade_id": "stage2-check-x", "points": 1, "schema_version": 3}
+    return cell
+
+
+def test_are_the_notebooks_own_check_cells_left_out_unless_they_define_code(tmp_path):
+    """The notebook's check cells only assert what the hidden checks test again: they are
+    not run (a training run or a loop the student's code never leaves costs nothing), and
+    the note says so. A check cell changed to hold a definition is run all the same."""
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("x = 1"),
+        _graded_cell("while True:\n    pass"),
+        _graded_cell("def helper():\n    return 2"),
+    ])
+    path = tmp_path / "mine.ipynb"
+    path.write_text(nbformat.writes(nb))
+    source = load_submission(path)
+    assert [c["source"] for c in source.cells] == ["x = 1", "def helper():\n    return 2"]
+    assert any("1 check cell(s) of the notebook were not run" in n for n in source.notes)
