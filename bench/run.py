@@ -328,23 +328,22 @@ def breakdown(tmp, runs=5):
     from autograder import worker as worker_module
 
     spent = {"start": 0.0, "wait": 0.0}
-    original_start, original_request = worker_module.Worker.start, worker_module.Worker.request
+    Worker = worker_module.Worker
+    originals = {name: getattr(Worker, name) for name in ("launch", "finish_start", "request")}
 
-    def start(self, *args, **kwargs):
-        t = time.perf_counter()
-        try:
-            return original_start(self, *args, **kwargs)
-        finally:
-            spent["start"] += time.perf_counter() - t
+    def timed(name, key):
+        def wrapper(self, *args, **kwargs):
+            t = time.perf_counter()
+            try:
+                return originals[name](self, *args, **kwargs)
+            finally:
+                spent[key] += time.perf_counter() - t
+        return wrapper
 
-    def request(self, *args, **kwargs):
-        t = time.perf_counter()
-        try:
-            return original_request(self, *args, **kwargs)
-        finally:
-            spent["wait"] += time.perf_counter() - t
-
-    worker_module.Worker.start, worker_module.Worker.request = start, request
+    # a worker starts in two halves (launched before pytest starts, its load report read at
+    # the first check): the judge's wait for both is the start's time
+    Worker.launch, Worker.finish_start = timed("launch", "start"), timed("finish_start", "start")
+    Worker.request = timed("request", "wait")
     level = sandbox.choose("auto")
     cases = [("reference .py, all five stages", tmp / "reference_solution.py", level),
              ("stage 1 solution notebook", tmp / SOLUTION_STAGE1.name, level)]
@@ -379,7 +378,8 @@ def breakdown(tmp, runs=5):
             say(f"  starting pytest on the hidden suite with nothing to grade (config, plugins, "
                 f"collection; once per judge process): {fixed * 1000:.0f} ms")
     finally:
-        worker_module.Worker.start, worker_module.Worker.request = original_start, original_request
+        for name, method in originals.items():
+            setattr(Worker, name, method)
     return rows, fixed
 
 
