@@ -111,3 +111,20 @@ def test_does_code_that_depends_on_addresses_see_the_same_ones_on_every_run(tmp_
         assert len(found) == 1, run.stdout + run.stderr
         seen.add(found[0])
     assert len(seen) == 1, seen
+
+
+def test_is_code_that_sleeps_stopped_by_the_wall_clock_backstop(tmp_path):
+    """Sleeping uses no CPU time, so the CPU limits never stop it: the wall-clock backstop
+    does, and says the code was waiting rather than computing."""
+    path = tmp_path / "sleepy.py"
+    path.write_text(bank.reference_text().replace(
+        "        self.grad = 1.0\n", "        import time; time.sleep(600)\n        self.grad = 1.0\n", 1))
+    json_path = tmp_path / "results.json"
+    run = subprocess.run([sys.executable, "-m", "autograder", "grade", str(path), "--stage", "2",
+                          "--json", str(json_path), "--seed", str(SEED)],
+                         cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    failed = [t for t in json.loads(json_path.read_text())["tests"] if t["status"] == "failed"]
+    assert failed, "the sleeping backward() passed"
+    assert "most of them spent waiting rather than computing" in failed[0]["output"], failed[0]["output"]
+    assert all("an earlier check of this stage was stopped" in t["output"] for t in failed[1:])
