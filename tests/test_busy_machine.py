@@ -28,10 +28,16 @@ def build_class(folder):
     for variant in bank.VARIANTS.values():
         (folder / f"variant_{variant.id}.py").write_text(variant.text(reference))
     for case in misbehaving.CASES:
-        if case.sandbox or case.args != misbehaving.LIMITS:
-            continue            # graded with other options than the class's
+        if case.sandbox:
+            continue            # needs a sandbox level of its own
         name, content = case.build(reference, case.tag)
         (folder / f"misbehaving_{case.name}{os.path.splitext(name)[1]}").write_text(content)
+    # sleeps at every load, then ends its process whenever a Value is made: every check of
+    # stages 1-3 reloads it; stages 4 and 5 (the reference's Value) must keep their points
+    (folder / "misbehaving_sleeps_then_crashes.py").write_text(
+        "import os, time\ntime.sleep(0.3)\n" + reference.replace(
+            "        self._backward = lambda: None   # a leaf has nothing to pass back\n",
+            "        self._backward = lambda: None\n        os._exit(0)\n", 1))
     return sorted(p.stem for p in folder.iterdir())
 
 
@@ -76,6 +82,7 @@ def test_does_every_check_get_the_same_result_beside_two_busy_processes_per_core
     assert len(quiet) == len(names) and set(quiet) == set(busy)
     # the class holds what the comparison is about: hangs, sleeps, crashes and honest code
     assert {"mistake_backward_index_never_moves", "misbehaving_loop_at_import",
+            "misbehaving_loop_in_backward", "misbehaving_sleeps_then_crashes",
             "misbehaving_input_at_import", "misbehaving_baseline"} <= set(quiet)
     differ = {name: {n: (quiet[name][n], busy[name].get(n)) for n in quiet[name]
                      if quiet[name][n] != busy[name].get(n)}
@@ -89,6 +96,9 @@ def test_does_the_class_hold_timeouts_and_full_marks(graded_twice):
     statuses = [status for checks in quiet.values() for status, _ in checks.values()]
     assert statuses.count("failed") > 100 and statuses.count("passed") > 1000
     assert all(s == "passed" for s, _ in quiet["misbehaving_baseline"].values())
+    sleeper = quiet["misbehaving_sleeps_then_crashes"]
+    assert all(status == "passed" for number, (status, _) in sleeper.items() if number[0] in "45")
+    assert all(status == "failed" for number, (status, _) in sleeper.items() if number[0] in "123")
 
 
 def test_does_code_that_depends_on_addresses_see_the_same_ones_on_every_run(tmp_path):
