@@ -131,7 +131,7 @@ class Grading:
     def __init__(self, submission, limits, level, stages, reference_cpu=None, worker=None):
         """reference_cpu(request) -> the CPU seconds the reference code needs to answer it
         (None: unknown), for the check's own limit. worker: a WorkerHandle of these cells
-        already starting (WorkerHandle.start_soon), or None."""
+        already launched (WorkerHandle.launch), or None."""
         self.submission, self.limits = submission, limits
         self.reference_cpu = reference_cpu or (lambda request: None)
         self.budget = TimeBudget(stages, limits.test_seconds, limits.submission_seconds)
