@@ -59,13 +59,6 @@ class Worker:
 
     # -- life cycle ------------------------------------------------------------------------
 
-    def start(self, seconds=None, wall_seconds=None):
-        """Run the submission's cells within `seconds` of CPU time (default the load limit)
-        and `wall_seconds` of wall-clock time (default the backstop for that); returns
-        {"cell_errors": [...], "defined": [...]}."""
-        self.launch()
-        return self.finish_start(seconds, wall_seconds)
-
     def launch(self):
         """Start the process and send it the cells, without waiting for it (finish_start
         waits). Both halves run in the same thread: the sandbox ties the worker's life to
@@ -99,7 +92,9 @@ class Worker:
         self._launched = time.monotonic()
 
     def finish_start(self, seconds=None, wall_seconds=None):
-        """Wait for the report of the cells launch() sent; the limits count from the launch."""
+        """Wait for the report of the cells launch() sent: they may use `seconds` of CPU time
+        (default the load limit) and `wall_seconds` of wall-clock time (default the backstop
+        for that), both counted from the launch; returns {"cell_errors": [...], "defined": [...]}."""
         limit = seconds or self.limits.load_seconds
         clock = self._clock(limit, wall_seconds or self.limits.backstop(limit), started=0.0)
         clock["wall0"] = self._launched

@@ -23,3 +23,19 @@ def checks_of(stage):
 
 def stage_max(stage):
     return sum(c.points for c in checks_of(stage))
+
+
+# A helper a submission can call to crash: Python's own C stack overflows (a segmentation fault).
+CRASH = """import sys
+
+
+def _crash():
+    # Python's own C stack overflows: a segmentation fault
+    sys.setrecursionlimit(10 ** 7)
+    a, b = [], []
+    for _ in range(100_000):
+        a, b = [a], [b]
+    a == b
+
+
+"""

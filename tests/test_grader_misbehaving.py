@@ -88,21 +88,8 @@ def edit(find, replace, before="", after=""):
     return lambda ref: before + bank.apply_edit(ref, find, replace) + after
 
 
-CRASH = """import sys
-
-
-def _crash():
-    # Python's own C stack overflows: a segmentation fault
-    sys.setrecursionlimit(10 ** 7)
-    a, b = [], []
-    for _ in range(100_000):
-        a, b = [a], [b]
-    a == b
-
-
-"""
 SEGFAULT_IN_EXP = edit("out = Value(math.exp(self.data)",
-                       "_crash(); out = Value(math.exp(self.data)", before=CRASH)
+                       "_crash(); out = Value(math.exp(self.data)", before=bank.CRASH)
 ALL = None
 CASES = [
     Case("baseline", py(lambda ref: ref), lose={}, says=()),

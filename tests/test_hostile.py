@@ -51,6 +51,8 @@ from pathlib import Path
 
 import pytest
 
+import grader_bank as bank
+
 from autograder import cgroup, sandbox
 from autograder.checks import TABLE
 from autograder.limits import Limits
@@ -164,19 +166,6 @@ class Liar(float):
     __float__ = lambda self: 0.5
     __repr__ = __str__ = lambda self: "0.5"
 '''
-CRASH = """import sys
-
-
-def _crash():
-    # Python's own C stack overflows: a segmentation fault
-    sys.setrecursionlimit(10 ** 7)
-    a, b = [], []
-    for _ in range(100_000):
-        a, b = [a], [b]
-    a == b
-
-
-"""
 GROUPS = cgroup.available()   # the grader bounds a worker's processes and cores with control groups
 STORM_SIZE = 200    # forks of the fork storm: enough to matter, few enough for the limits level
 PATCHES = '''
@@ -538,11 +527,11 @@ CASES = [
          ref_edited("        self.grad = 1.0\n", "        self.grad = 1.0\n        os._exit(0)\n",
                     before="import os\n"),
          lose={2: ALL}, at_limits=True),
-    Case("segfaults_at_import", ref_plus(CRASH + "_crash()\n"),
+    Case("segfaults_at_import", ref_plus(bank.CRASH + "_crash()\n"),
          lose={s: ALL for s in STAGES}, at_limits=True),
     Case("segfaults_in_exp",
          ref_edited("out = Value(math.exp(self.data)",
-                    "_crash(); out = Value(math.exp(self.data)", before=CRASH),
+                    "_crash(); out = Value(math.exp(self.data)", before=bank.CRASH),
          lose={3: ["3.6", "3.8"]}, at_limits=True),
     Case("segfaults_through_ctypes", ref_plus("import ctypes\nctypes.string_at(0)\n"),
          lose={s: ALL for s in STAGES}, at_limits=True, extra=flagged_as_tampering),
