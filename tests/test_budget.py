@@ -51,3 +51,18 @@ def test_does_a_checks_cpu_limit_follow_what_the_reference_needs():
     assert abs(limits.check_seconds(0.02) - 0.4) < 1e-9   # 20 times the reference
     assert limits.check_seconds(0.3) == 1.0               # at most --test-seconds
     assert limits.backstop(0.1) == 2.0                    # the wall-clock backstop: 10x + 1 s
+
+
+def test_does_the_limits_table_in_docs_security_md_give_every_option_its_real_default():
+    import re
+    from dataclasses import fields
+    from pathlib import Path
+
+    from autograder.limits import Limits
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "security.md").read_text()
+    rows = dict(re.findall(r"^\| `--([a-z-]+)` \| ([\d.  ]+) \|", doc, re.MULTILINE))
+    for f in fields(Limits):
+        option = f.name.replace("_", "-")
+        assert option in rows, f"--{option} is missing from docs/security.md's table"
+        assert float(rows[option].replace(" ", "").replace(" ", "")) == f.default, option
